@@ -1,0 +1,11 @@
+.PHONY: bench test lint
+PY ?= .venv/bin/python
+
+bench:  ## engine benchmark on a synthetic 25,000-activity background
+	$(PY) -m bench
+
+test:
+	bash .ci/run
+
+lint:
+	$(PY) -m ruff check . && $(PY) -m mypy && .venv/bin/lint-imports

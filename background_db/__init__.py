@@ -1,0 +1,1 @@
+"""background_db: see ARCHITECTURE.md; filled by its own issue."""

@@ -1,0 +1,5 @@
+"""`python -m bench`: the engine benchmark (see bench/engine.py)."""
+
+from bench.engine import main
+
+main()

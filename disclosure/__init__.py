@@ -1,0 +1,1 @@
+"""disclosure: see ARCHITECTURE.md; filled by its own issue."""

@@ -1,0 +1,1 @@
+"""label_cert: see ARCHITECTURE.md; filled by its own issue."""

@@ -1,0 +1,309 @@
+"""Product-model and background documents (parsed JSON or YAML) to engine objects.
+
+The engine reads no files: callers load the text and pass the parsed mapping. Every error
+names the field's path and value, e.g. `processes[1].inputs[0].unit: expected text, got 5`.
+The format is documented in the README ("Product model format").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from lca_engine.errors import DocumentError
+from lca_engine.model import (
+    Allocation,
+    AllocationMethod,
+    BackgroundSystem,
+    DataQuality,
+    DataType,
+    ElementaryFlow,
+    Emission,
+    FlowKind,
+    Link,
+    LinkKind,
+    Origin,
+    Process,
+    ProductModel,
+    ProductOutput,
+    SupplierFootprint,
+    TechnosphereInput,
+    Uncertainty,
+)
+
+_E = TypeVar("_E", bound=StrEnum)
+
+_CATEGORY_FIELDS = (
+    "pcf_excluding_biogenic_uptake", "pcf_including_biogenic_uptake", "fossil_ghg_emissions",
+    "biogenic_co2_emissions", "biogenic_co2_uptake", "biogenic_non_co2_emissions",
+    "land_use_change_ghg_emissions", "aircraft_ghg_emissions", "packaging_ghg_emissions",
+)
+
+
+class _Node:
+    """A position in a parsed document, for reading typed fields with path-named errors."""
+
+    def __init__(self, value: Any, path: str, source: str = "") -> None:
+        self.value = value
+        self.path = path
+        self.source = source
+
+    def fail(self, message: str) -> DocumentError:
+        prefix = f"{self.source}: " if self.source else ""
+        return DocumentError(f"{prefix}{self.path or '(document)'}: {message}")
+
+    def mapping(self) -> Mapping[str, Any]:
+        if not isinstance(self.value, Mapping):
+            raise self.fail(f"expected a mapping, got {self.value!r}")
+        return self.value
+
+    def child(self, key: str) -> _Node:
+        path = f"{self.path}.{key}" if self.path else key
+        return _Node(self.mapping().get(key), path, self.source)
+
+    def has(self, key: str) -> bool:
+        return self.mapping().get(key) is not None
+
+    def items(self, key: str, *, required: bool = False) -> list[_Node]:
+        node = self.child(key)
+        if node.value is None:
+            if required:
+                raise node.fail("is required")
+            return []
+        if not isinstance(node.value, list):
+            raise node.fail(f"expected a list, got {node.value!r}")
+        return [_Node(v, f"{node.path}[{i}]", self.source) for i, v in enumerate(node.value)]
+
+    def text(self, key: str, default: str | None = None) -> str:
+        node = self.child(key)
+        if node.value is None:
+            if default is None:
+                raise node.fail("is required")
+            return default
+        if not isinstance(node.value, str) or not node.value.strip():
+            raise node.fail(f"expected non-empty text, got {node.value!r}")
+        return node.value.strip()
+
+    def number(self, key: str, default: float | None = None) -> float:
+        node = self.child(key)
+        value = node.value
+        if value is None:
+            if default is None:
+                raise node.fail("is required")
+            return default
+        if isinstance(value, bool):
+            raise node.fail(f"expected a number, got {value!r}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise node.fail(f"expected a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise node.fail(f"expected a finite number, got {value!r}")
+        return number
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        node = self.child(key)
+        if node.value is None:
+            return default
+        if not isinstance(node.value, bool):
+            raise node.fail(f"expected true or false, got {node.value!r}")
+        return node.value
+
+    def choice(self, key: str, enum: type[_E], default: _E) -> _E:
+        node = self.child(key)
+        if node.value is None:
+            return default
+        try:
+            return enum(node.value)
+        except ValueError:
+            options = ", ".join(e.value for e in enum)
+            raise node.fail(f"expected one of {options}, got {node.value!r}") from None
+
+
+def _flow(node: _Node) -> ElementaryFlow:
+    gas = node.child("gas").value
+    if gas is not None and (not isinstance(gas, str) or not gas.strip()):
+        raise node.child("gas").fail(f"expected a gas formula such as CO2, got {gas!r}")
+    return ElementaryFlow(
+        id=node.text("id"),
+        name=node.text("name", node.text("id")),
+        unit=node.text("unit", "kg"),
+        gas=gas.strip() if isinstance(gas, str) else None,
+        origin=node.choice("origin", Origin, Origin.NONE if gas is None else Origin.FOSSIL),
+        kind=node.choice("kind", FlowKind, FlowKind.EMISSION),
+        compartment=node.text("compartment", "air"),
+    )
+
+
+def _link(node: _Node) -> Link:
+    kinds = [k for k in LinkKind if node.has(k.value)]
+    if len(kinds) != 1:
+        raise node.fail("name exactly one provider: background, process or supplier, "
+                        f"got {node.value!r}")
+    kind = kinds[0]
+    product = node.child("product").value
+    if product is not None and not isinstance(product, str):
+        raise node.child("product").fail(f"expected text, got {product!r}")
+    return Link(kind, node.text(kind.value), product)
+
+
+def _uncertainty(node: _Node) -> Uncertainty | None:
+    if node.value is None:
+        return None
+    distribution = node.text("distribution")
+    params = tuple(sorted((k, node.number(k)) for k in node.mapping() if k != "distribution"))
+    return Uncertainty(distribution, params)
+
+
+def _quality(node: _Node) -> DataQuality | None:
+    if node.value is None:
+        return None
+    ratings = {}
+    for key in ("technological", "temporal", "geographical", "completeness", "reliability"):
+        if node.has(key):
+            value = node.number(key)
+            if not 1 <= value <= 5:
+                raise node.child(key).fail(f"a data-quality rating is 1 to 5, got {value!r}")
+            ratings[key] = value
+    return DataQuality(**ratings)
+
+
+def _input(node: _Node) -> TechnosphereInput:
+    return TechnosphereInput(
+        name=node.text("name"),
+        amount=node.number("amount"),
+        unit=node.text("unit"),
+        link=_link(node.child("from")),
+        packaging=node.flag("packaging"),
+        data_type=node.choice("data_type", DataType, DataType.SECONDARY),
+        uncertainty=_uncertainty(node.child("uncertainty")),
+        quality=_quality(node.child("quality")),
+    )
+
+
+def _emission(node: _Node) -> Emission:
+    return Emission(
+        flow=node.text("flow"),
+        amount=node.number("amount"),
+        unit=node.text("unit"),
+        data_type=node.choice("data_type", DataType, DataType.PRIMARY),
+        uncertainty=_uncertainty(node.child("uncertainty")),
+    )
+
+
+def _product(node: _Node) -> ProductOutput:
+    properties = node.child("properties")
+    props = () if properties.value is None else tuple(
+        sorted((k, properties.number(k)) for k in properties.mapping()))
+    substitutes = node.child("substitutes")
+    return ProductOutput(
+        id=node.text("id"),
+        name=node.text("name", node.text("id")),
+        amount=node.number("amount"),
+        unit=node.text("unit"),
+        properties=props,
+        substitutes=None if substitutes.value is None else _link(substitutes),
+    )
+
+
+def _allocation(node: _Node) -> Allocation | None:
+    if node.value is None:
+        return None
+    if isinstance(node.value, str):
+        node = _Node({"method": node.value}, node.path, node.source)
+    method = node.choice("method", AllocationMethod, AllocationMethod.MASS)
+    factors = node.child("factors")
+    pairs = () if factors.value is None else tuple(
+        (k, factors.number(k)) for k in factors.mapping())
+    if method is AllocationMethod.FACTORS and not pairs:
+        raise factors.fail("allocation by factors needs a factors mapping")
+    return Allocation(method, pairs)
+
+
+def _process(node: _Node) -> Process:
+    tags = node.child("tags").value or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise node.child("tags").fail(f"expected a list of text, got {tags!r}")
+    return Process(
+        id=node.text("id"),
+        name=node.text("name", node.text("id")),
+        products=tuple(_product(p) for p in node.items("products", required=True)),
+        inputs=tuple(_input(i) for i in node.items("inputs")),
+        emissions=tuple(_emission(e) for e in node.items("emissions")),
+        allocation=_allocation(node.child("allocation")),
+        location=node.text("location", ""),
+        tags=frozenset(tags),
+    )
+
+
+def _supplier(node: _Node) -> SupplierFootprint:
+    values = tuple((k, node.number(k)) for k in _CATEGORY_FIELDS if node.has(k))
+    if not values:
+        raise node.fail("a supplier footprint needs at least pcf_excluding_biogenic_uptake")
+    pds = node.number("primary_data_share") if node.has("primary_data_share") else None
+    if pds is not None and not 0 <= pds <= 100:
+        raise node.child("primary_data_share").fail(f"a share is 0 to 100, got {pds!r}")
+    return SupplierFootprint(
+        id=node.text("id"),
+        company=node.text("company"),
+        product_name=node.text("product_name"),
+        declared_unit=node.text("declared_unit"),
+        values=values,
+        primary_data_share=pds,
+        gwp_set=node.text("gwp_set", "AR6"),
+        source=node.text("source", ""),
+    )
+
+
+def product_model_from_document(document: Any, source: str = "") -> ProductModel:
+    """Build a ProductModel from a parsed product-model document."""
+    root = _Node(document, "", source)
+    product = root.child("product")
+    return ProductModel(
+        id=product.text("id"),
+        name=product.text("name"),
+        declared_unit=product.text("declared_unit"),
+        declared_amount=product.number("declared_amount", 1.0),
+        reference_process=product.text("reference_process"),
+        reference_product=product.text("reference_product", "") or None,
+        processes=tuple(_process(p) for p in root.items("processes", required=True)),
+        suppliers=tuple(_supplier(s) for s in root.items("suppliers")),
+        flows=tuple(_flow(f) for f in root.items("flows")),
+    )
+
+
+def _activity(node: _Node) -> Process:
+    inputs = []
+    for item in node.items("inputs"):
+        provider = item.text("provider")
+        inputs.append(TechnosphereInput(
+            name=item.text("name", provider), amount=item.number("amount"),
+            unit=item.text("unit"), link=Link(LinkKind.BACKGROUND, provider),
+            uncertainty=_uncertainty(item.child("uncertainty")),
+        ))
+    tags = node.child("tags").value or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise node.child("tags").fail(f"expected a list of text, got {tags!r}")
+    identifier = node.text("id")
+    return Process(
+        id=identifier,
+        name=node.text("name", identifier),
+        products=(ProductOutput(identifier, node.text("product", node.text("name", identifier)),
+                                node.number("amount", 1.0), node.text("unit")),),
+        inputs=tuple(inputs),
+        emissions=tuple(_emission(e) for e in node.items("emissions")),
+        location=node.text("location", ""),
+        tags=frozenset(tags),
+    )
+
+
+def background_from_document(document: Any, source: str = "") -> BackgroundSystem:
+    """Build a BackgroundSystem from a parsed background document."""
+    root = _Node(document, "", source)
+    return BackgroundSystem(
+        flows=tuple(_flow(f) for f in root.items("flows", required=True)),
+        activities=tuple(_activity(a) for a in root.items("activities", required=True)),
+        name=root.text("name", ""),
+    )

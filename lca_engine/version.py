@@ -1,0 +1,3 @@
+"""The engine's version, recorded on every intensity table and result."""
+
+ENGINE_VERSION = "0.1.0"

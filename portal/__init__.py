@@ -1,0 +1,1 @@
+"""portal: see ARCHITECTURE.md; filled by its own issue."""
