@@ -12,9 +12,11 @@ real databases show. (Uniformly random links instead made PARDISO take 25 s and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from lca_engine.matrices import MatrixSystem
 from lca_engine.model import (
@@ -52,6 +54,27 @@ class SyntheticSpec:
     seed: int = 20261121
 
 
+IntArray = npt.NDArray[np.int64]
+
+
+def _distinct(draw: Callable[[int], tuple[IntArray, IntArray]], target: int, width: int, *,
+              first: tuple[IntArray, IntArray] | None = None,
+              off_diagonal: bool = False) -> tuple[IntArray, IntArray]:
+    """*target* distinct (row, column) pairs: those in *first*, then drawn ones; with
+    *off_diagonal*, pairs with row == column are dropped."""
+    keys = np.empty(0, dtype=np.int64)
+    pending = [first] if first is not None else []
+    while keys.size < target:
+        rows, cols = pending.pop() if pending else draw(int(1.1 * (target - keys.size)) + 64)
+        if off_diagonal:
+            rows, cols = rows[rows != cols], cols[rows != cols]
+        keys = np.concatenate([keys, rows.astype(np.int64) * width + cols.astype(np.int64)])
+        _, firsts = np.unique(keys, return_index=True)
+        keys = keys[np.sort(firsts)]
+    keys = keys[:target]
+    return keys // width, keys % width
+
+
 def synthetic_background(spec: SyntheticSpec = SyntheticSpec()) -> MatrixSystem:
     """Generate the background system described in the module docstring."""
     rng = np.random.default_rng(spec.seed)
@@ -62,20 +85,21 @@ def synthetic_background(spec: SyntheticSpec = SyntheticSpec()) -> MatrixSystem:
     hub_cols = np.repeat(np.arange(hubs), 12)
     hub_rows = np.where(np.tile(np.arange(12), hubs) < 8, rng.integers(0, hubs, hubs * 12),
                         rng.integers(hubs, n, hubs * 12))
+
     # Other activities: 35 % of inputs from hubs, 2 % from a neighbouring sector cluster,
     # the rest from their own cluster (a product group or region).
-    off_diagonal = spec.technosphere_nnz - n - hub_cols.size
-    cols = rng.integers(hubs, n, off_diagonal)
-    kind = rng.random(off_diagonal)
-    cluster = np.minimum((cols - hubs) // size, clusters - 1)
-    near = np.clip(cluster + rng.integers(-3, 4, off_diagonal), 0, clusters - 1)
-    rows = np.where(
-        kind < 0.35, rng.integers(0, hubs, off_diagonal),
-        hubs + np.where(kind < 0.37, near, cluster) * size + rng.integers(0, size, off_diagonal))
-    rows = np.minimum(np.concatenate([rows, hub_rows]), n - 1)
-    cols = np.concatenate([cols, hub_cols])
-    keep = rows != cols
-    rows, cols = rows[keep], cols[keep]
+    def draw(count: int) -> tuple[IntArray, IntArray]:
+        cols = rng.integers(hubs, n, count)
+        kind = rng.random(count)
+        cluster = np.minimum((cols - hubs) // size, clusters - 1)
+        near = np.clip(cluster + rng.integers(-3, 4, count), 0, clusters - 1)
+        rows = np.where(kind < 0.35, rng.integers(0, hubs, count),
+                        hubs + np.where(kind < 0.37, near, cluster) * size
+                        + rng.integers(0, size, count))
+        return np.minimum(rows, n - 1), cols
+
+    rows, cols = _distinct(draw, spec.technosphere_nnz - n, n, first=(hub_rows, hub_cols),
+                           off_diagonal=True)
     weights = rng.lognormal(0.0, 1.0, rows.size)
     column_sum = np.bincount(cols, weights=weights, minlength=n)
     share = rng.uniform(0.2, 0.85, n)  # sum of inputs per unit of output, below 1
@@ -90,14 +114,16 @@ def synthetic_background(spec: SyntheticSpec = SyntheticSpec()) -> MatrixSystem:
                             kind=GHG[i][2] if i < len(GHG) else FlowKind.EMISSION)
              for i in range(spec.flows)]
     # Fossil CO2 in most activities, other gases rarer, the rest non-GHG flows.
-    b_cols = rng.integers(0, n, spec.biosphere_nnz)
-    ghg_part = spec.biosphere_nnz // 4
     gas_weights = np.array([40, 10, 6, 1, 1, 1, 8, 3, 6, 3, 1, 1], dtype=float)
-    b_rows = np.concatenate([
-        rng.choice(len(GHG), ghg_part, p=gas_weights / gas_weights.sum()),
-        rng.integers(len(GHG), spec.flows, spec.biosphere_nnz - ghg_part),
-    ])
-    b_vals = rng.lognormal(-1.0, 1.5, spec.biosphere_nnz) * scale[b_cols] / 10
+
+    def draw_flows(count: int) -> tuple[IntArray, IntArray]:
+        ghg = rng.random(count) < 0.25
+        flow = np.where(ghg, rng.choice(len(GHG), count, p=gas_weights / gas_weights.sum()),
+                        rng.integers(len(GHG), spec.flows, count))
+        return flow, rng.integers(0, n, count)
+
+    b_rows, b_cols = _distinct(draw_flows, spec.biosphere_nnz, n)
+    b_vals = rng.lognormal(-1.0, 1.5, b_rows.size) * scale[b_cols] / 10
     tags = [("aircraft",) if j % 1250 == 7 else ("packaging",) if j % 250 == 3 else ()
             for j in range(n)]
     return MatrixSystem.from_arrays(

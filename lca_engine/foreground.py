@@ -28,7 +28,7 @@ from lca_engine.intensity import IntensityTable
 from lca_engine.linking import EXCL, N_CAT, PACK, ForegroundSystem, link
 from lca_engine.matrices import MatrixSystem
 from lca_engine.model import ProductModel, require_finite
-from lca_engine.result import RESULT_CATEGORIES, Contribution, FootprintResult, Provenance
+from lca_engine.result import RESULT_CATEGORIES, Contributions, FootprintResult, Provenance
 from lca_engine.solve import SUPERLU, Factorization, loop_diagnosis
 from lca_engine.units import conversion_factor
 from lca_engine.version import ENGINE_VERSION
@@ -171,36 +171,26 @@ def _packaging(foreground: ForegroundSystem, unit_values: FloatArray,
     return _Packaging(supply, own)
 
 
-def _rows(keys: list[str], labels: list[str], kinds: list[str],
-          values: FloatArray) -> tuple[Contribution, ...]:
-    """Contributions sorted by the magnitude of the headline value, then by key."""
-    rows = values.tolist()
-    order = sorted(range(len(keys)), key=lambda i: (-abs(rows[i][EXCL]), keys[i]))
-    return tuple(Contribution(keys[i], labels[i], kinds[i], tuple(rows[i])) for i in order)
-
-
 def _by_process(foreground: ForegroundSystem, supply: FloatArray, scaled: FloatArray,
-                packaging: _Packaging) -> tuple[Contribution, ...]:
+                packaging: _Packaging) -> Contributions:
     n = len(foreground.columns)
     rows = np.zeros((n, N_CAT))
     np.add.at(rows, foreground.terms.column, scaled)
     for i, value in packaging.own.items():
         rows[foreground.edges[i].column, PACK] += value
     columns = foreground.columns
-    return _rows([f"{c.process.id}/{c.product.id}" for c in columns],
-                 [c.label for c in columns], ["process"] * n, rows)
+    return Contributions.sorted_from([f"{c.process.id}/{c.product.id}" for c in columns],
+                                     [c.label for c in columns], ["process"] * n, rows)
 
 
-def _by_input(foreground: ForegroundSystem, scaled: FloatArray) -> tuple[Contribution, ...]:
+def _by_input(foreground: ForegroundSystem, scaled: FloatArray) -> Contributions:
     terms = foreground.terms
-    return _rows(terms.key, terms.label, terms.kind, scaled)
+    return Contributions.sorted_from(terms.key, terms.label, terms.kind, scaled)
 
 
-def _by_supplier(foreground: ForegroundSystem, scaled: FloatArray) -> tuple[Contribution, ...]:
+def _by_supplier(foreground: ForegroundSystem, scaled: FloatArray) -> Contributions:
     terms = foreground.terms
     ids = sorted({s for s in terms.supplier if s is not None})
-    if not ids:
-        return ()
     position = {s: i for i, s in enumerate(ids)}
     rows = np.zeros((len(ids), N_CAT))
     labels = [""] * len(ids)
@@ -208,7 +198,7 @@ def _by_supplier(foreground: ForegroundSystem, scaled: FloatArray) -> tuple[Cont
         if supplier is not None:
             rows[position[supplier]] += scaled[t]
             labels[position[supplier]] = terms.label[t].split(" ← ", 1)[-1]
-    return _rows(ids, labels, ["supplier"] * len(ids), rows)
+    return Contributions.sorted_from(ids, labels, ["supplier"] * len(ids), rows)
 
 
 def _by_gas(foreground: ForegroundSystem, supply: FloatArray) -> tuple[tuple[str, float], ...]:

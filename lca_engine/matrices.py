@@ -83,6 +83,10 @@ class MatrixSystem:
     def has(self, activity_id: str) -> bool:
         return activity_id in self._index
 
+    def position(self, activity_id: str) -> int | None:
+        """Column index of *activity_id*, or None if the system lacks it."""
+        return self._index.get(activity_id)
+
     def flow_index(self, flow_id: str) -> int:
         try:
             return self._flow_index[flow_id]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from lca_engine.characterization import HEADLINE, Category
 from lca_engine.hashing import content_hash, decimal_string
 
 #: Every category a result carries, in this order.
 RESULT_CATEGORIES: tuple[Category, ...] = tuple(Category)
+HEADLINE_INDEX = RESULT_CATEGORIES.index(HEADLINE)
 
 
 def _values_dict(values: tuple[float, ...]) -> dict[str, str]:
@@ -31,6 +36,47 @@ class Contribution:
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "label": self.label, "kind": self.kind,
                 "values": _values_dict(self.values)}
+
+
+@dataclass(frozen=True, eq=False)
+class Contributions:
+    """A contribution analysis as arrays: row i is `keys[i]`, `labels[i]`, `kinds[i]` and
+    `values[i]` (RESULT_CATEGORIES order), sorted by the magnitude of the headline value with
+    ties in model order. Iterating yields Contribution rows, built on demand."""
+
+    keys: tuple[str, ...]
+    labels: tuple[str, ...]
+    kinds: tuple[str, ...]
+    values: npt.NDArray[np.float64]
+
+    @classmethod
+    def sorted_from(cls, keys: list[str], labels: list[str], kinds: list[str],
+                    values: npt.NDArray[np.float64]) -> Contributions:
+        order = np.argsort(-np.abs(values[:, HEADLINE_INDEX]), kind="stable")
+        ordered = np.ascontiguousarray(values[order])
+        ordered.flags.writeable = False
+        index = order.tolist()
+        return cls(tuple(keys[i] for i in index), tuple(labels[i] for i in index),
+                   tuple(kinds[i] for i in index), ordered)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, i: int) -> Contribution:
+        return Contribution(self.keys[i], self.labels[i], self.kinds[i],
+                            tuple(self.values[i].tolist()))
+
+    def __iter__(self) -> Iterator[Contribution]:
+        rows = self.values.tolist()
+        for i, key in enumerate(self.keys):
+            yield Contribution(key, self.labels[i], self.kinds[i], tuple(rows[i]))
+
+    def top(self, count: int) -> list[Contribution]:
+        """The *count* largest rows."""
+        return [self[i] for i in range(min(count, len(self)))]
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [c.to_dict() for c in self]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +134,9 @@ class FootprintResult:
     declared_unit: str
     declared_amount: float
     totals: tuple[float, ...]
-    by_process: tuple[Contribution, ...]
-    by_input: tuple[Contribution, ...]
-    by_supplier: tuple[Contribution, ...]
+    by_process: Contributions
+    by_input: Contributions
+    by_supplier: Contributions
     by_gas: tuple[tuple[str, float], ...]
     primary_data_share: float | None
     tree: SupplyChainNode
@@ -111,9 +157,9 @@ class FootprintResult:
             "totals": _values_dict(self.totals),
             "primary_data_share": None if pds is None else decimal_string(pds),
             "contributions": {
-                "by_process": [c.to_dict() for c in self.by_process],
-                "by_input": [c.to_dict() for c in self.by_input],
-                "by_supplier": [c.to_dict() for c in self.by_supplier],
+                "by_process": self.by_process.to_list(),
+                "by_input": self.by_input.to_list(),
+                "by_supplier": self.by_supplier.to_list(),
                 "by_gas": {k: decimal_string(v) for k, v in self.by_gas},
             },
             "supply_chain": self.tree.to_dict(),

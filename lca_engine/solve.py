@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +43,19 @@ def default_solver() -> str:
     return available_solvers()[0]
 
 
+def _new_pardiso_solver() -> Any:
+    """A fresh PyPardisoSolver. Its constructor searches the whole environment for MKL's
+    runtime (a quarter of a second on every call); after the first search the path found is
+    handed over through pypardiso's own PYPARDISO_MKL_RT variable."""
+    import pypardiso  # noqa: PLC0415
+
+    solver = pypardiso.PyPardisoSolver()
+    name = getattr(solver.libmkl, "_name", None)
+    if name and "PYPARDISO_MKL_RT" not in os.environ:
+        os.environ["PYPARDISO_MKL_RT"] = name
+    return solver
+
+
 class Factorization:
     """An LU factorisation of A^T, reused for any number of right-hand sides.
 
@@ -59,6 +74,10 @@ class Factorization:
         self._AT = A.T.tocsr()
         self._AT.sort_indices()
         self._labels = labels
+        # max absolute row sum of A or A^T: the larger bounds the residual scale of both
+        magnitudes = abs(A)
+        self._norm = float(max(np.asarray(magnitudes.sum(axis=0)).max(initial=0.0),
+                               np.asarray(magnitudes.sum(axis=1)).max(initial=0.0)))
         started = time.perf_counter()
         if self.solver == PARDISO:
             self._factorize_pardiso()
@@ -75,7 +94,7 @@ class Factorization:
     def _factorize_pardiso(self) -> None:
         import pypardiso  # noqa: PLC0415  (optional dependency, x86-64 only)
 
-        self._pardiso = pypardiso.PyPardisoSolver()
+        self._pardiso = _new_pardiso_solver()
         try:
             self._pardiso.factorize(self._AT)
         except (ValueError, pypardiso.pardiso_wrapper.PyPardisoError) as exc:
@@ -128,8 +147,7 @@ class Factorization:
             raise SingularSystemError(_singular_message(self._A, self._labels,
                                                         "the solution is not finite"))
         residual = np.abs(matrix @ x - rhs).max(initial=0.0)
-        scale = (abs(matrix).sum(axis=1).max() * np.abs(x).max(initial=0.0)
-                 + np.abs(rhs).max(initial=0.0))
+        scale = self._norm * np.abs(x).max(initial=0.0) + np.abs(rhs).max(initial=0.0)
         if scale > 0 and residual > RESIDUAL_TOLERANCE * scale:
             raise SingularSystemError(_singular_message(
                 self._A, self._labels,
@@ -195,8 +213,8 @@ def check_productive(A: sp.spmatrix, totals: FloatArray,
 
     Only meaningful when every off-diagonal entry is an input (no co-product credits)."""
     matrix = sp.csr_matrix(A)
-    off = matrix - sp.diags(matrix.diagonal())
-    if (off.data > 0).any():
+    # Diagonals are positive (checked on construction); any other positive entry is a credit.
+    if int((matrix.data > 0).sum()) > int((matrix.diagonal() > 0).sum()):
         return
     if (totals <= 0).any() or not np.isfinite(totals).all():
         loop = loop_diagnosis(matrix, labels)

@@ -118,7 +118,7 @@ def render(result: FootprintResult, top: int = 8) -> str:
         if not rows:
             continue
         lines.append(f"{title} (kg CO2e, excluding biogenic uptake):")
-        for row in rows[:top]:
+        for row in rows.top(top):
             share = f"{100 * row.value() / headline:6.1f} %" if headline else ""
             lines.append(f"  {_number(row.value()):>12}  {share}  {row.label}")
         if len(rows) > top:
