@@ -36,7 +36,7 @@ from .builders import FLOWS
 
 GHG_FLOWS = [f.id for f in FLOWS]
 FLOW_UNITS = {f.id: f.unit for f in FLOWS}
-SETTINGS = settings(max_examples=40, deadline=None,
+SETTINGS = settings(max_examples=100, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
