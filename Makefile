@@ -1,8 +1,9 @@
 .PHONY: bench test lint
 PY ?= .venv/bin/python
 
-bench:  ## engine benchmark on a synthetic 25,000-activity background
-	$(PY) -m bench
+bench:  ## engine and background benchmarks on a synthetic 25,000-activity background
+	$(PY) -m bench engine
+	$(PY) -m bench background
 
 test:
 	bash .ci/run

@@ -37,7 +37,10 @@ def compile_release(release: BackgroundRelease, method: Method | None = None, *,
     key = (release.content_hash, method.gwp_set, solver)
     if key in _CACHE:
         _CACHE.move_to_end(key)
-        return _CACHE[key]
+        compiled = _CACHE[key]
+        if store is not None:
+            store.save_table(compiled.table)  # a no-op when the artifact exists
+        return compiled
     say(f"building matrices of {len(release.activities)} activities")
     system = build_matrices(release.to_background_system())
     table = store.load_table(table_key(system.content_hash, method)) if store else None

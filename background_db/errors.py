@@ -30,9 +30,9 @@ class ImportIssue:
 
     def __str__(self) -> str:
         where = ", ".join(p for p in (self.file, self.location) if p)
-        field = f" field {self.field!r}" if self.field else ""
-        value = f" value {self.value!r}" if self.value else ""
-        return f"{where}:{field}{value}: {self.message}"
+        detail = " ".join(p for p in (f"field {self.field!r}" if self.field else "",
+                                      f"value {self.value!r}" if self.value else "") if p)
+        return f"{where}: {detail}: {self.message}" if detail else f"{where}: {self.message}"
 
 
 class DatasetImportError(BackgroundError):
@@ -60,10 +60,11 @@ class ReleaseIssue:
     message: str
 
     def __str__(self) -> str:
-        field = f" field {self.field!r}" if self.field else ""
-        value = f" value {self.value!r}" if self.value else ""
-        where = f"dataset {self.dataset!r}, activity {self.activity!r}"
-        return f"{where}:{field}{value}: {self.message}"
+        where = f"dataset {self.dataset!r}" + (f", activity {self.activity!r}"
+                                               if self.activity else "")
+        detail = " ".join(p for p in (f"field {self.field!r}" if self.field else "",
+                                      f"value {self.value!r}" if self.value else "") if p)
+        return f"{where}: {detail}: {self.message}" if detail else f"{where}: {self.message}"
 
 
 class ReleaseValidationError(ReleaseError):

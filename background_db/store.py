@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from background_db.errors import StoreError
+from background_db.errors import ReleaseError, StoreError
 from background_db.records import Dataset
 from background_db.release import BackgroundRelease
 from background_db.serialize import dataset_from_document, dataset_hash, dataset_to_document
@@ -115,11 +115,11 @@ class BackgroundStore:
                     / f"{_safe(version, 'release version')}.json.gz")
             if not path.exists():
                 raise StoreError(f"no release {reference} in {self.root}")
-            return BackgroundRelease.from_document(_read_json(path))
+            return _load_release(path)
         named = sorted((self.root / "releases").glob(f"{_safe(reference, 'release')}/*.json.gz"),
                        key=lambda p: _version_key(p.name[:-8]))
         if named:
-            return BackgroundRelease.from_document(_read_json(named[-1]))
+            return _load_release(named[-1])
         matches = [r for r in self.releases() if r[2].startswith(reference)]
         if len(matches) == 1:
             return self.get_release(f"{matches[0][0]}@{matches[0][1]}")
@@ -183,6 +183,13 @@ class BackgroundStore:
         if table.key != key:
             raise StoreError(f"artifact {path} holds table {table.key[:12]}, not {key[:12]}")
         return table
+
+
+def _load_release(path: Path) -> BackgroundRelease:
+    try:
+        return BackgroundRelease.from_document(_read_json(path))
+    except ReleaseError as exc:
+        raise StoreError(f"{path}: {exc}") from None
 
 
 def _gzip_json(document: Any) -> bytes:

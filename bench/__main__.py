@@ -1,5 +1,12 @@
-"""`python -m bench`: the engine benchmark (see bench/engine.py)."""
+"""`python -m bench [engine|background] [options]`: the benchmarks (engine by default)."""
 
-from bench.engine import main
+import sys
 
-main()
+if len(sys.argv) > 1 and sys.argv[1] == "background":
+    from bench.background import main as background_main
+
+    background_main(sys.argv[2:])
+else:
+    from bench.engine import main as engine_main
+
+    engine_main(sys.argv[2:] if len(sys.argv) > 1 and sys.argv[1] == "engine" else None)

@@ -56,6 +56,15 @@ def main() -> None:
     """Product carbon footprint engine and portal (GB/T 24067-2024, ISO 14067, PACT)."""
 
 
+def _register_groups() -> None:
+    from portal.cli_background import background  # noqa: PLC0415  (keeps `pcf --help` light)
+
+    main.add_command(background)
+
+
+_register_groups()
+
+
 @main.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
 @click.option("--background", "background_path", type=click.Path(path_type=Path),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from defusedxml import DefusedXmlException, ElementTree
 
@@ -64,9 +64,9 @@ def parse_number(value: Any, issues: Issues, location: str, field: str, *,
     return number
 
 
-def parse_xml(path: Path, issues: Issues) -> Any | None:
-    """Parse *path* with defusedxml (no entity expansion, no external entities); None with
-    an issue recorded on malformed XML."""
+def parse_xml(path: Path | IO[bytes], issues: Issues) -> Any | None:
+    """Parse *path* (or an open binary stream) with defusedxml (no entity expansion, no
+    external entities); None with an issue recorded on malformed XML."""
     try:
         return ElementTree.parse(path).getroot()
     except ElementTree.ParseError as exc:

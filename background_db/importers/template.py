@@ -226,9 +226,10 @@ def _flow(name: str, unit: str, kind: str, values: dict[str, str], where: str,
                        else unit, compartment)
     gas = values.get("gas") or base.gas
     origin_text = values.get("origin", "")
+    default = Origin.BIOGENIC if kind == "uptake" else Origin.FOSSIL
     try:
         origin = Origin(origin_text) if origin_text else (
-            base.origin if base.gas else (Origin.FOSSIL if gas else Origin.NONE))
+            base.origin if base.gas else (default if gas else Origin.NONE))
     except ValueError:
         issues.add(where, "origin", origin_text, "expected fossil, biogenic or "
                    "land_use_change")
