@@ -88,6 +88,6 @@ def classify_flow(name: str, compartment: str = "", cas: str = "") -> tuple[
         return "CO2", Origin.BIOGENIC, FlowKind.UPTAKE
     if resource:
         return None, Origin.NONE, FlowKind.EMISSION
-    if lowered and "air" not in lowered and "emission" not in lowered:
+    if lowered and "air" not in lowered:
         return None, Origin.NONE, FlowKind.EMISSION  # to water or soil
     return gas, _origin(name, gas), FlowKind.EMISSION

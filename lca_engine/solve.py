@@ -30,6 +30,7 @@ FloatArray = npt.NDArray[np.float64]
 PARDISO = "pardiso"
 SUPERLU = "superlu"
 RESIDUAL_TOLERANCE = 1e-8
+_NEGLIGIBLE = float(np.finfo(np.float64).tiny) / RESIDUAL_TOLERANCE
 
 
 def available_solvers() -> tuple[str, ...]:
@@ -148,7 +149,9 @@ class Factorization:
                                                         "the solution is not finite"))
         residual = np.abs(matrix @ x - rhs).max(initial=0.0)
         scale = self._norm * np.abs(x).max(initial=0.0) + np.abs(rhs).max(initial=0.0)
-        if scale > 0 and residual > RESIDUAL_TOLERANCE * scale:
+        # Residuals in the subnormal range are rounding, not singularity: amounts like 5e-324
+        # underflow to a zero solution with a "relative residual" of 1.
+        if residual > max(RESIDUAL_TOLERANCE * scale, _NEGLIGIBLE):
             raise SingularSystemError(_singular_message(
                 self._A, self._labels,
                 f"the solve's relative residual is {residual / scale:.3g}"))

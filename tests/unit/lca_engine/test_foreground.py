@@ -224,3 +224,11 @@ class TestSupplyChainTree:
         for node in nodes:
             if node.children:
                 assert sum(c.value for c in node.children) == pytest.approx(node.value)
+
+
+class TestTinyNumbers:
+    def test_subnormal_amounts_are_not_mistaken_for_a_singular_system(self) -> None:
+        # found by hypothesis: 5e-324 kg inputs underflow to a zero solution
+        result = footprint((process("main", (product("main", 2.0),),
+                                    (inp("power", 5e-324, "kWh", bg("elec")),)),))
+        assert result.total(EXCL) == pytest.approx(0.0, abs=1e-300)
