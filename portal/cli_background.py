@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,6 +62,25 @@ class _Clock:
         click.echo(f"[{time.perf_counter() - self.started:7.2f} s] {message}", err=True)
 
 
+@contextmanager
+def _heartbeat(clock: _Clock, doing: str, every: float = 5.0) -> Iterator[None]:
+    """Print a line every *every* seconds while a long step runs, so a 25,000-activity
+    import does not look hung."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(every):
+            clock(f"... still {doing}")
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
 def _summary(dataset: Dataset) -> str:
     ghg = sum(1 for f in dataset.flows if f.gas)
     by_id = sum(1 for a in dataset.activities for i in a.inputs if i.provider)
@@ -99,8 +119,9 @@ def import_command(file: Path, file_format: str | None, role: str, name: str | N
     clock = _Clock()
     with _reported():
         clock(f"importing {file}")
-        dataset = import_file(file, format=file_format, role=DatasetRole(role),
-                              name=name or file.stem.replace(" ", "-"), version=version)
+        with _heartbeat(clock, f"importing {file.name}"):
+            dataset = import_file(file, format=file_format, role=DatasetRole(role),
+                                  name=name or file.stem.replace(" ", "-"), version=version)
         clock(_summary(dataset))
         if not dry_run:
             path = _store(store_path).put_dataset(dataset)
@@ -123,7 +144,8 @@ def release_command(name: str, version: str, base: str, extensions: tuple[str, .
     with _reported():
         base_set = store.get_dataset(*_name_version(base))
         extension_sets = [store.get_dataset(*_name_version(e)) for e in extensions]
-        release = compose(name, version, base_set, extension_sets, progress=clock)
+        with _heartbeat(clock, "validating the release"):
+            release = compose(name, version, base_set, extension_sets, progress=clock)
         path = store.put_release(release)
         clock(f"release {release.label} frozen: content hash {release.content_hash}")
         clock(f"stored as {path}")
