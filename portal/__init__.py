@@ -1,1 +1,92 @@
-"""portal: see ARCHITECTURE.md; filled by its own issue."""
+"""The portal: a Flask app factory, one blueprint per feature, services owning transactions.
+
+`create_app()` builds everything from `Settings` (environment variables, or a test config);
+importing this package does no I/O and opens no connection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+
+from portal.db.session import Database
+from portal.extensions import babel, csrf, limiter
+from portal.settings import Settings
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; "
+                                "style-src 'self'; script-src 'self'; "
+                                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the portal. *test_config* overrides settings fields (e.g. database_url)."""
+    settings = Settings.from_env(**(test_config or {})).resolved()
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        RATELIMIT_STORAGE_URI=("memory://" if not settings.celery_broker_url.startswith(
+            "redis") else settings.celery_broker_url),
+        TESTING=settings.testing,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.extensions["pcf_settings"] = settings
+    app.extensions["pcf_db"] = Database(settings.database_url)
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=lambda: _select_locale(settings))
+
+    from portal.blueprints import auth, home  # noqa: PLC0415  (blueprints import services)
+
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(home.blueprint)
+
+    @app.before_request
+    def _load_user() -> None:
+        from portal.blueprints.auth import load_current_user  # noqa: PLC0415
+
+        load_current_user()
+
+    @app.after_request
+    def _headers(response):  # type: ignore[no-untyped-def]
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        return response
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"current_user": g.get("user"), "locale": str(get_locale()),
+                "locales": settings.locales}
+
+    @app.teardown_appcontext
+    def _close(_exc: BaseException | None) -> None:
+        db_session = g.pop("db_session", None)
+        if db_session is not None:
+            db_session.close()
+
+    return app
+
+
+def _select_locale(settings: Settings) -> str:
+    chosen = session.get("locale")
+    if chosen in settings.locales:
+        return str(chosen)
+    match = request.accept_languages.best_match(["zh", "en"]) if request else None
+    if match == "en" and "zh" not in (request.headers.get("Accept-Language") or "")[:2]:
+        return "en"
+    return settings.default_locale

@@ -57,9 +57,11 @@ def main() -> None:
 
 
 def _register_groups() -> None:
-    from portal.cli_background import background  # noqa: PLC0415  (keeps `pcf --help` light)
+    from portal.cli_background import background  # noqa: PLC0415
+    from portal.cli_portal import db, demo, i18n, serve  # noqa: PLC0415
 
-    main.add_command(background)
+    for command in (background, db, demo, i18n, serve):
+        main.add_command(command)
 
 
 _register_groups()

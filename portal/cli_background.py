@@ -34,6 +34,7 @@ SEED_RELEASE = ("shanxi-demo", "1.0.0")
 
 
 def _store(path: Path | None) -> BackgroundStore:
+    """--store, else $PCF_BACKGROUND_STORE, else the portal's default (var/background)."""
     return BackgroundStore(path or Path(os.environ.get("PCF_BACKGROUND_STORE", DEFAULT_STORE)))
 
 

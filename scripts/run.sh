@@ -1,7 +1,21 @@
 #!/usr/bin/env bash
-# Install, then run the main job: the worked example footprint (the portal replaces this
-# once it exists).
+# Install everything, prepare the embedded defaults (SQLite file and background store under
+# var/) with demo data, and start the portal on http://127.0.0.1:8000 (gunicorn).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-exec .venv/bin/pcf footprint examples/steel-bracket.yaml "$@"
+if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing Debian's fonts-noto-cjk (CJK glyphs for charts and PDFs)"
+        apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null
+    else
+        echo "note: install Debian's fonts-noto-cjk for Chinese glyphs in charts and PDFs" >&2
+    fi
+fi
+export PCF_SESSION_COOKIE_SECURE="${PCF_SESSION_COOKIE_SECURE:-false}"  # plain http on localhost
+.venv/bin/pcf db upgrade
+.venv/bin/pcf background seed
+.venv/bin/pcf demo
+.venv/bin/pcf footprint examples/steel-bracket.yaml | head -20
+echo "Portal: http://127.0.0.1:8000  (Ctrl-C stops it)"
+exec .venv/bin/pcf serve "$@"

@@ -1,0 +1,87 @@
+"""`pcf db ...`, `pcf demo`, `pcf serve`, `pcf i18n compile`: running the portal."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from portal import create_app
+from portal.migrate import downgrade, upgrade
+from portal.settings import Settings
+
+
+@click.group("db")
+def db() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION on DATABASE_URL (default: the SQLite file)."""
+    url = Settings.from_env().resolved().database_url
+    upgrade(url, revision)
+    click.echo(f"database at revision {revision}: {_redacted(url)}")
+
+
+@db.command("downgrade")
+@click.option("--revision", default="-1", show_default=True)
+def db_downgrade(revision: str) -> None:
+    """Undo migrations down to REVISION."""
+    url = Settings.from_env().resolved().database_url
+    downgrade(url, revision)
+    click.echo(f"database downgraded to {revision}: {_redacted(url)}")
+
+
+def _redacted(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+@click.command("demo")
+@click.option("--reset-passwords", is_flag=True, help="Give existing demo users new passwords.")
+def demo(reset_passwords: bool) -> None:
+    """Create demo organisations and logins (migrating the database first)."""
+    from portal.services.demo import ensure_demo  # noqa: PLC0415
+
+    app = create_app()
+    settings = app.extensions["pcf_settings"]
+    upgrade(settings.database_url)
+    with app.extensions["pcf_db"].unit_of_work() as session:
+        logins = ensure_demo(session, reset_passwords=reset_passwords)
+    click.echo("Demo logins / 演示账户:")
+    for login in logins:
+        password = login.password or "(unchanged; pcf demo --reset-passwords)"
+        click.echo(f"  {login.email:<24} {password:<40} {login.organisation}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", default=2, show_default=True)
+@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn.")
+def serve(host: str, port: int, workers: int, dev: bool) -> None:
+    """Serve the portal with gunicorn (production) or Flask (--dev)."""
+    if dev:
+        create_app({"session_cookie_secure": False}).run(host=host, port=port, debug=True)
+        return
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+                               "--bind", f"{host}:{port}", "portal.wsgi:app"])
+
+
+@click.group("i18n")
+def i18n() -> None:
+    """Translation catalogues."""
+
+
+@i18n.command("compile")
+def i18n_compile() -> None:
+    """Compile the .po catalogues to .mo."""
+    from portal.i18n import compile_catalogues  # noqa: PLC0415
+
+    for path in compile_catalogues():
+        click.echo(f"wrote {path}")

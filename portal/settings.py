@@ -1,0 +1,90 @@
+"""Typed settings with defaults, overlaid by environment variables (read by the app factory,
+never at import time). `DATABASE_URL` and `CELERY_BROKER_URL` keep their conventional names;
+everything else is prefixed `PCF_`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the portal is configured by."""
+
+    instance_path: Path = Path("var")
+    database_url: str = ""  # default: sqlite file in the instance folder
+    secret_key: str = ""  # default: generated once into instance/secret_key
+    celery_broker_url: str = ""  # empty: jobs run in-process
+    background_store: Path | None = None  # default: instance/background
+    default_locale: str = "zh_CN"
+    locales: tuple[str, ...] = ("zh_CN", "en")
+    session_cookie_secure: bool = True
+    login_rate_limit: str = "10 per minute"
+    max_upload_bytes: int = 64 * 1024 * 1024
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            key = {"database_url": "DATABASE_URL",
+                   "celery_broker_url": "CELERY_BROKER_URL"}.get(field.name,
+                                                                 f"PCF_{field.name.upper()}")
+            if key in env:
+                values[field.name] = _parse(field.type, env[key], key)
+        kinds = {f.name: str(f.type) for f in fields(cls)}
+        for name, value in overrides.items():
+            if name not in kinds:
+                raise TypeError(f"unknown setting {name!r}")
+            values[name] = Path(value) if "Path" in kinds[name] and isinstance(value, str) else (
+                value)
+        return cls(**values)
+
+    def resolved(self) -> Settings:
+        """Fill the defaults that depend on the instance folder (creating it)."""
+        instance = self.instance_path.resolve()
+        instance.mkdir(parents=True, exist_ok=True)
+        database_url = self.database_url or f"sqlite:///{instance / 'portal.sqlite3'}"
+        if database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+        return replace(
+            self, instance_path=instance, database_url=database_url,
+            secret_key=self.secret_key or _instance_secret(instance),
+            background_store=self.background_store or instance / "background",
+        )
+
+
+def _parse(kind: Any, text: str, key: str) -> Any:
+    kind = str(kind)
+    if "bool" in kind:
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{key}={text!r}: expected true or false")
+    if "int" in kind:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{key}={text!r}: expected a whole number") from None
+    if "tuple" in kind:
+        return tuple(p.strip() for p in text.split(",") if p.strip())
+    if "Path" in kind:
+        return Path(text)
+    return text
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random secret kept in the instance folder (mode 600), never in the repository."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

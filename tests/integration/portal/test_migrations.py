@@ -1,0 +1,17 @@
+"""Migrations upgrade from empty and downgrade again, on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, inspect
+
+from portal.migrate import downgrade, upgrade
+
+
+def test_downgrade_to_empty_and_upgrade_again(database_url: str) -> None:
+    engine = create_engine(database_url)
+    downgrade(database_url, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade(database_url)
+    tables = set(inspect(engine).get_table_names())
+    assert {"organisation", "user_account", "invitation", "audit_event"} <= tables
+    engine.dispose()
