@@ -39,8 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_upload_bytes,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_TRANSLATION_DIRECTORIES="translations",
-        RATELIMIT_STORAGE_URI=("memory://" if not settings.celery_broker_url.startswith(
-            "redis") else settings.celery_broker_url),
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
         TESTING=settings.testing,
         WTF_CSRF_TIME_LIMIT=None,
     )

@@ -26,7 +26,9 @@ class Settings:
     locales: tuple[str, ...] = ("zh_CN", "en")
     session_cookie_secure: bool = True
     login_rate_limit: str = "10 per minute"
+    ratelimit_storage_url: str = "memory://"  # e.g. redis://... to share limits across workers
     max_upload_bytes: int = 64 * 1024 * 1024
+    jobs_inline: bool = False  # run in-process jobs in the calling thread (tests)
     testing: bool = False
 
     @classmethod
