@@ -50,10 +50,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=lambda: _select_locale(settings))
 
-    from portal.blueprints import auth, home  # noqa: PLC0415  (blueprints import services)
+    from portal.blueprints import (  # noqa: PLC0415  (blueprints import services)
+        auth,
+        home,
+        products,
+        publishing,
+    )
 
-    app.register_blueprint(auth.blueprint)
-    app.register_blueprint(home.blueprint)
+    navigation = []
+    for module in (auth, home, publishing, products):
+        app.register_blueprint(module.blueprint)
+        navigation.extend(getattr(module, "NAV", []))
 
     @app.before_request
     def _load_user() -> None:
@@ -69,8 +76,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"current_user": g.get("user"), "locale": str(get_locale()),
-                "locales": settings.locales}
+        user = g.get("user")
+        items = [(endpoint, label) for endpoint, label, kinds in navigation
+                 if user is not None and (not kinds or user.organisation.kind in kinds)]
+        return {"current_user": user, "locale": str(get_locale()),
+                "locales": settings.locales, "nav_items": items}
 
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:

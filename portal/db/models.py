@@ -122,3 +122,131 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UploadStatus(enum.StrEnum):
+    INVALID = "invalid"  # the importer or release validation found problems
+    VALIDATED = "validated"  # imported cleanly, not yet submitted
+    SUBMITTED = "submitted"  # waiting for the operator's review
+    PUBLISHED = "published"  # part of a published release
+    REJECTED = "rejected"
+
+
+class DatasetUpload(Base):
+    """A background dataset file uploaded by an association or the operator, with its
+    validation report and review state. The file itself is kept under the instance folder;
+    the imported dataset goes to the background store when the upload is validated."""
+
+    __tablename__ = "dataset_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_path: Mapped[str] = mapped_column(String(500))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(32), default="")
+    role: Mapped[str] = mapped_column(String(16))  # base | extension
+    name: Mapped[str] = mapped_column(String(120))
+    version: Mapped[str] = mapped_column(String(40))
+    status: Mapped[UploadStatus] = mapped_column(_enum(UploadStatus))
+    issues: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of issue texts
+    summary: Mapped[str] = mapped_column(Text, default="")
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReleaseStatus(enum.StrEnum):
+    COMPILING = "compiling"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class ReleaseRecord(Base):
+    """A published background release (the frozen document lives in the background store)."""
+
+    __tablename__ = "release_record"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    version: Mapped[str] = mapped_column(String(40))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    base: Mapped[str] = mapped_column(String(200))  # dataset name@version
+    extensions: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of name@version
+    status: Mapped[ReleaseStatus] = mapped_column(_enum(ReleaseStatus))
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("job.id"))
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Product(Base):
+    """An enterprise's product; *scenario_of_id* marks a scenario copy of another product."""
+
+    __tablename__ = "product"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    gtin: Mapped[str] = mapped_column(String(14), default="")
+    internal_id: Mapped[str] = mapped_column(String(100), default="")
+    cpc_class: Mapped[str] = mapped_column(String(20), default="")
+    declared_unit: Mapped[str] = mapped_column(String(40))
+    period_start: Mapped[str] = mapped_column(String(10), default="")
+    period_end: Mapped[str] = mapped_column(String(10), default="")
+    geography: Mapped[str] = mapped_column(String(40), default="")
+    scenario_of_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProductModelVersion(Base):
+    """One saved version of a product's model: the product-model document (JSON, the format
+    of `lca_engine.documents`) and its hash. Versions are never edited, only added."""
+
+    __tablename__ = "product_model_version"
+    __table_args__ = (UniqueConstraint("product_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    version: Mapped[int] = mapped_column()
+    document: Mapped[str] = mapped_column(Text)
+    model_hash: Mapped[str] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FootprintRecord(Base):
+    """A computed footprint: which model version, which release, the result document
+    (decimal strings) and its hash."""
+
+    __tablename__ = "footprint_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("product_model_version.id"))
+    release_id: Mapped[int] = mapped_column(ForeignKey("release_record.id"))
+    gwp_set: Mapped[str] = mapped_column(String(8))
+    headline: Mapped[str] = mapped_column(String(40))  # kg CO2e per declared unit, decimal
+    result: Mapped[str] = mapped_column(Text)  # FootprintResult.to_dict() as JSON
+    result_hash: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("job.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PublishedFootprint(Base):
+    """A footprint an enterprise publishes on the platform so that its customers can link
+    their inputs to it (a supplier's per-unit values)."""
+
+    __tablename__ = "published_footprint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    footprint_id: Mapped[int] = mapped_column(ForeignKey("footprint_record.id"))
+    declared_unit: Mapped[str] = mapped_column(String(40))
+    values: Mapped[str] = mapped_column(Text)  # JSON: category -> decimal string per unit
+    primary_data_share: Mapped[str] = mapped_column(String(40), default="")
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
