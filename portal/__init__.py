@@ -57,7 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         publishing,
     )
 
-    navigation = []
+    navigation: list[tuple[str, str, tuple[Any, ...]]] = []
     for module in (auth, home, publishing, products):
         app.register_blueprint(module.blueprint)
         navigation.extend(getattr(module, "NAV", []))
