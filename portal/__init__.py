@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, g, request, session
 from flask_babel import get_locale
 
+from portal.crypto import Vault, load_master_key
 from portal.db.session import Database
 from portal.extensions import babel, csrf, limiter
 from portal.settings import Settings
@@ -45,6 +46,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.extensions["pcf_settings"] = settings
     app.extensions["pcf_db"] = Database(settings.database_url)
+    app.extensions["pcf_vault"] = Vault(load_master_key(settings.master_key,
+                                                        settings.instance_path))
 
     csrf.init_app(app)
     limiter.init_app(app)

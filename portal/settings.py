@@ -20,6 +20,7 @@ class Settings:
     instance_path: Path = Path("var")
     database_url: str = ""  # default: sqlite file in the instance folder
     secret_key: str = ""  # default: generated once into instance/secret_key
+    master_key: str = ""  # base64 AES-256 key for trade secrets; default: instance/master_key
     celery_broker_url: str = ""  # empty: jobs run in-process
     background_store: Path | None = None  # default: instance/background
     default_locale: str = "zh_CN"

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from flask import abort, current_app, g, redirect, request, url_for
 
+from portal.crypto import Vault
 from portal.db.models import OrganisationKind, Role, User
 from portal.db.session import Database
 from portal.settings import Settings
@@ -18,6 +19,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 def database() -> Database:
     db: Database = current_app.extensions["pcf_db"]
     return db
+
+
+def vault() -> Vault:
+    """The trade-secret vault (per-organisation keys under the master key)."""
+    found: Vault = current_app.extensions["pcf_vault"]
+    return found
 
 
 def settings() -> Settings:

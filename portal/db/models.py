@@ -250,3 +250,14 @@ class PublishedFootprint(Base):
     primary_data_share: Mapped[str] = mapped_column(String(40), default="")
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OrganisationKey(Base):
+    """An organisation's AES-256 data key, wrapped (encrypted) by the platform master key."""
+
+    __tablename__ = "organisation_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), unique=True)
+    wrapped_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
