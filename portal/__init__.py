@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, g, request, session
 from flask_babel import get_locale
+from flask_smorest import Api
 
 from portal.crypto import Vault, load_master_key
 from portal.db.session import Database
@@ -43,6 +44,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
         TESTING=settings.testing,
         WTF_CSRF_TIME_LIMIT=None,
+        API_TITLE="PCF portal API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
     )
     app.extensions["pcf_settings"] = settings
     app.extensions["pcf_db"] = Database(settings.database_url)
@@ -64,6 +70,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (auth, home, publishing, products):
         app.register_blueprint(module.blueprint)
         navigation.extend(getattr(module, "NAV", []))
+    from portal.blueprints import api  # noqa: PLC0415
+
+    rest = Api(app)
+    rest.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    rest.spec.options["security"] = [{"bearer": []}]
+    csrf.exempt(api.blueprint)
+    rest.register_blueprint(api.blueprint)
 
     @app.before_request
     def _load_user() -> None:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import EmailField, SelectField
+from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email
+from wtforms.validators import DataRequired, Email, Length
 
 from portal.db.models import Role, User
-from portal.services import accounts
+from portal.services import accounts, api_tokens
 from portal.services.errors import ServiceError
 from portal.web import current_user, database, login_required, require
 
 blueprint = Blueprint("home", __name__)
+
+
+class TokenForm(FlaskForm):
+    name = StringField("name", validators=[DataRequired(), Length(max=100)])
 
 
 class InviteForm(FlaskForm):
@@ -53,3 +57,26 @@ def organisation() -> str:
         members = list(db.scalars(select(User).where(
             User.organisation_id == user.organisation_id).order_by(User.email)))
     return render_template("home/organisation.html", form=form, members=members, link=link)
+
+
+@blueprint.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens() -> str:
+    """The user's API tokens: create one (shown once) or revoke one."""
+    user = current_user()
+    assert user is not None
+    form = TokenForm()
+    created = None
+    with database().unit_of_work() as db:
+        me = db.get(User, user.id)
+        assert me is not None
+        if request.method == "POST" and request.form.get("revoke"):
+            try:
+                api_tokens.revoke(db, user=me, token_id=int(request.form["revoke"]))
+            except (ServiceError, ValueError):
+                abort(404)
+        elif form.validate_on_submit():
+            created = api_tokens.create_token(db, user=me, name=form.name.data or "")
+        rows = [(t.id, t.name, t.created_at, t.last_used_at, t.revoked_at)
+                for t in api_tokens.tokens_of(db, me)]
+    return render_template("home/tokens.html", form=form, created=created, rows=rows)

@@ -1,0 +1,111 @@
+"""The JSON API (flask-smorest; OpenAPI document at /api/openapi.json). Clients authenticate
+with `Authorization: Bearer <token>` (tokens are made on the organisation page); cookies are
+not accepted here, which is why the API needs no CSRF token."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields
+from sqlalchemy import select
+
+from portal.db.models import Job, OrganisationKind, ReleaseRecord, ReleaseStatus, User
+from portal.services import api_tokens
+from portal.web import database
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1",
+                      description="Footprints, products and background releases")
+
+
+def api_user() -> User:
+    user: User = g.api_user
+    return user
+
+
+@blueprint.before_request
+def _authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        abort(401, message="send Authorization: Bearer <token>")
+    db = database().sessions()
+    g.db_session = db
+    user = api_tokens.user_for(db, token.strip())
+    if user is None:
+        db.rollback()
+        abort(401, message="unknown, revoked or inactive token")
+    db.commit()  # last_used_at
+    g.api_user = user
+
+
+class MeSchema(Schema):
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    organisation = fields.String()
+    organisation_kind = fields.String()
+
+
+class ReleaseSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    version = fields.String()
+    content_hash = fields.String()
+    base = fields.String()
+    extensions = fields.List(fields.String())
+    published_at = fields.DateTime()
+
+
+class JobSchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    progress = fields.Integer()
+    message = fields.String()
+    result = fields.Raw(allow_none=True)
+    error = fields.String()
+
+
+@blueprint.route("/me")
+class Me(MethodView):
+    @blueprint.response(200, MeSchema)
+    def get(self) -> dict[str, Any]:
+        """The user the token belongs to."""
+        user = api_user()
+        return {"email": user.email, "name": user.name, "role": user.role.value,
+                "organisation": user.organisation.name,
+                "organisation_kind": user.organisation.kind.value}
+
+
+@blueprint.route("/releases")
+class Releases(MethodView):
+    @blueprint.response(200, ReleaseSchema(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """Published background releases, newest first."""
+        rows = g.db_session.scalars(select(ReleaseRecord).where(
+            ReleaseRecord.status == ReleaseStatus.READY).order_by(
+            ReleaseRecord.published_at.desc()))
+        return [{"id": r.id, "name": r.name, "version": r.version,
+                 "content_hash": r.content_hash, "base": r.base,
+                 "extensions": json.loads(r.extensions), "published_at": r.published_at}
+                for r in rows]
+
+
+@blueprint.route("/jobs/<job_id>")
+class Jobs(MethodView):
+    @blueprint.response(200, JobSchema)
+    def get(self, job_id: str) -> dict[str, Any]:
+        """A job's status and progress (jobs of the caller's organisation only)."""
+        user = api_user()
+        job = g.db_session.get(Job, job_id)
+        operator = user.organisation.kind is OrganisationKind.OPERATOR
+        if job is None or (job.organisation_id != user.organisation_id and not operator):
+            abort(404, message="no such job")
+        return {"id": job.id, "kind": job.kind, "status": job.status.value,
+                "progress": job.progress, "message": job.message,
+                "result": json.loads(job.result) if job.result else None,
+                "error": job.error.splitlines()[0] if job.error else ""}
