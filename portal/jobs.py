@@ -129,3 +129,10 @@ def selftest(context: JobContext, *, steps: int = 3, fail: bool = False) -> dict
     if fail:
         raise RuntimeError("asked to fail")
     return {"steps": steps}
+
+
+def shutdown(app: Flask) -> None:
+    """Wait for in-process jobs to finish and stop their thread (tests, orderly exits)."""
+    executor: ThreadPoolExecutor | None = app.extensions.pop("pcf_jobs", None)
+    if executor is not None:
+        executor.shutdown(wait=True)

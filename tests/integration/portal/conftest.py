@@ -11,10 +11,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from portal import create_app
 from portal.db.base import Base
 from portal.db.models import Organisation, OrganisationKind, Role, User
+from portal.jobs import shutdown
 from portal.migrate import upgrade
 from portal.services import accounts
 from portal.settings import Settings
@@ -28,7 +30,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if configured:
         url = Settings(database_url=configured,
                        instance_path=tmp_path_factory.mktemp("instance")).resolved().database_url
-        engine = create_engine(url)
+        engine = create_engine(url, poolclass=NullPool)
         with engine.begin() as connection:  # a clean schema for this run
             connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
@@ -45,6 +47,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
                       "instance_path": tmp_path / "instance", "session_cookie_secure": False,
                       "login_rate_limit": "5 per minute"})
     yield app
+    shutdown(app)  # a job thread must return its connection before the pool is disposed
     engine = app.extensions["pcf_db"].engine
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):

@@ -43,6 +43,7 @@ def inline_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     with app.extensions["pcf_db"].engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
+    app.extensions["pcf_db"].engine.dispose()
 
 
 class TestInProcess:
@@ -95,3 +96,4 @@ class TestCelery:
         with app.extensions["pcf_db"].engine.begin() as connection:
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(table.delete())
+        app.extensions["pcf_db"].engine.dispose()

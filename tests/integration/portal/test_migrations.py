@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import create_engine, inspect
+from sqlalchemy.pool import NullPool
 
 from portal.migrate import downgrade, upgrade
 
 
 def test_downgrade_to_empty_and_upgrade_again(database_url: str) -> None:
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, poolclass=NullPool)
     downgrade(database_url, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(database_url)
