@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_smorest import Api
 
@@ -108,6 +108,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _select_locale(settings: Settings) -> str:
+    if not has_request_context():  # jobs on a worker thread or Celery: the default language
+        return settings.default_locale
     chosen = session.get("locale")
     if chosen in settings.locales:
         return str(chosen)

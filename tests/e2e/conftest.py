@@ -49,11 +49,25 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             accounts.create_user(session, organisation=organisation, email=email,
                                  name=email.split("@")[0], password=PASSWORD,
                                  role=Role.ADMIN, actor=None)
+    seed_background(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
     server.shutdown()
+
+
+def seed_background(app: Flask) -> None:
+    """The national base dataset in the portal's background store, for releases."""
+    from importlib import resources
+
+    from background_db.importers.template import import_template
+    from background_db.store import BackgroundStore
+
+    store = BackgroundStore(app.extensions["pcf_settings"].background_store)
+    with resources.as_file(resources.files("background_db") / "seed"
+                           / "national-base.csv") as path:
+        store.put_dataset(import_template(path, name="cn-national", version="2026.1.0"))
 
 
 @pytest.fixture(scope="session")

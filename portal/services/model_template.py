@@ -1,0 +1,231 @@
+"""The product-model XLSX template: sheets `processes`, `inputs` and `emissions` with
+bilingual headers (`key / 中文`), one row per product, input or emission. Downloading it
+writes the current model; `model_upload` reads it back."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
+
+from portal.services.errors import InvalidInput
+from portal.services.model_document import Document
+
+# (key, Chinese header, required, explanation)
+PROCESS_COLUMNS = (
+    ("process_id", "过程编号", True, "id of the own process / 本企业过程的编号"),
+    ("process_name", "过程名称", False, "name of the process / 过程名称"),
+    ("location", "地点", False, "where it runs, e.g. CN-SX / 所在地，如 CN-SX"),
+    ("tags", "标签", False, "packaging; aircraft (optional) / 包装；航空（可选）"),
+    ("allocation", "分配方法", False,
+     "mass, energy, economic, factors or system_expansion / 质量、能量、经济价值、系数或系统扩展"),
+    ("product_id", "产品编号", True, "id of the product or co-product / 产品或联产品编号"),
+    ("product_name", "产品名称", False, "name of the product / 产品名称"),
+    ("amount", "产量", True, "output per run of the process / 每次运行的产量"),
+    ("unit", "单位", True, "unit of the amount, e.g. kg / 单位，如 kg"),
+    ("mass", "单位质量", False, "kg per unit, for mass allocation / 质量分配用，千克每单位"),
+    ("energy", "单位能量", False, "MJ per unit, for energy allocation / 能量分配用，兆焦每单位"),
+    ("price", "单价", False, "price per unit, for economic allocation / 经济分配用单价"),
+    ("allocation_factor", "分配系数", False,
+     "share 0-1 when allocating by factors / 系数分配的份额"),
+    ("substitutes", "替代活动", False,
+     "background activity a co-product displaces (system expansion) / 联产品替代的背景活动"),
+    ("declared", "声明产品", False, "yes on the declared product's row / 声明产品所在行填 yes"),
+)
+INPUT_COLUMNS = (
+    ("process_id", "过程编号", True, "the process that consumes the input / 消耗该输入的过程"),
+    ("input_name", "输入名称", True, "name of the input / 输入名称"),
+    ("amount", "数量", True, "amount per run of the process / 每次运行的数量"),
+    ("unit", "单位", True, "unit of the amount / 数量单位"),
+    ("provider_kind", "来源类型", True,
+     "background, process or supplier / 背景数据、本企业过程或供应商"),
+    ("provider", "来源", True,
+     "background activity id, own process id, or published footprint number / "
+     "背景活动编号、本企业过程编号或已发布足迹编号"),
+    ("provider_product", "来源产品", False,
+     "product of a multi-output own process / 多产品过程的产品"),
+    ("data_type", "数据类型", False, "primary or secondary (default) / 初级或次级（默认）"),
+    ("packaging", "包装", False, "yes for packaging / 包装填 yes"),
+    ("dqr_technological", "技术代表性", False, "PACT data quality 1-5 / PACT 数据质量评分 1-5"),
+    ("dqr_temporal", "时间代表性", False, "PACT data quality 1-5 / PACT 数据质量评分 1-5"),
+    ("dqr_geographical", "地理代表性", False, "PACT data quality 1-5 / PACT 数据质量评分 1-5"),
+    ("dqr_completeness", "完整性", False, "PACT data quality 1-5 / PACT 数据质量评分 1-5"),
+    ("dqr_reliability", "可靠性", False, "PACT data quality 1-5 / PACT 数据质量评分 1-5"),
+)
+EMISSION_COLUMNS = (
+    ("process_id", "过程编号", True, "the process that emits / 排放所在过程"),
+    ("flow", "基本流", True, "elementary flow id of the release / 发布版本中的基本流编号"),
+    ("amount", "数量", True, "amount per run of the process / 每次运行的数量"),
+    ("unit", "单位", True, "unit of the amount, e.g. kg / 单位，如 kg"),
+    ("data_type", "数据类型", False, "primary (default) or secondary / 初级（默认）或次级"),
+)
+SHEETS = {"processes": PROCESS_COLUMNS, "inputs": INPUT_COLUMNS,
+          "emissions": EMISSION_COLUMNS}
+GUIDE = "guide 说明"
+MAX_ROWS = 5000
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem: where (sheet, row, field), the value found, and what to fix."""
+
+    sheet: str
+    row: int
+    field: str
+    value: str
+    message: str
+
+
+class TemplateRejected(InvalidInput):
+    """The uploaded template has problems; `issues` lists every one. Nothing was saved."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        super().__init__({f"{i.sheet}:{i.row}:{i.field}:{n}": i.message
+                          for n, i in enumerate(issues)})
+
+
+def text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_sheets(data: bytes, issues: list[Issue]) -> dict[str, list[tuple[int, Row]]]:
+    """The rows of each sheet by column key; problems with the workbook go to *issues*."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        issues.append(Issue("", 0, "", "", _("The file is not an XLSX workbook.")))
+        return {}
+    found: dict[str, list[tuple[int, Row]]] = {}
+    try:
+        for name, columns in SHEETS.items():
+            if name not in book.sheetnames:
+                issues.append(Issue(name, 0, "", "", _("The sheet is missing.")))
+                continue
+            keys: list[str | None] | None = None
+            rows: list[tuple[int, Row]] = []
+            for number, cells in enumerate(book[name].iter_rows(values_only=True), start=1):
+                if all(text_of(c) == "" for c in cells):
+                    continue
+                if keys is None:
+                    known = {k: k for k, *_rest in columns} | {z: k for k, z, *_r in columns}
+                    keys = [known.get(text_of(c).split(" / ")[0].strip().lower())
+                            or known.get(text_of(c).split(" / ")[-1].strip()) for c in cells]
+                    for key, _zh, required, _e in columns:
+                        if required and key not in keys:
+                            issues.append(Issue(name, number, key, "", _(
+                                "The required column is missing from the header row.")))
+                    continue
+                if len(rows) >= MAX_ROWS:
+                    issues.append(Issue(name, number, "", "", _(
+                        "At most %(count)s rows per sheet.", count=MAX_ROWS)))
+                    break
+                rows.append((number, {k: c for k, c in zip(keys, cells, strict=False) if k}))
+            found[name] = rows
+    finally:
+        book.close()
+    return found
+
+
+def header(key: str, chinese: str) -> str:
+    return f"{key} / {chinese}"
+
+
+def _number(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _process_rows(document: Document) -> list[list[Any]]:
+    header_ = document.get("product", {})
+    rows = []
+    for process in document.get("processes", []):
+        allocation = process.get("allocation") or {}
+        factors = allocation.get("factors") or {}
+        for i, product in enumerate(process["products"]):
+            properties = product.get("properties") or {}
+            declared = (process["id"] == header_.get("reference_process") and (
+                product["id"] == header_.get("reference_product")
+                or (not header_.get("reference_product") and i == 0)))
+            rows.append([
+                process["id"], process.get("name", ""), process.get("location", ""),
+                "; ".join(process.get("tags", [])), allocation.get("method", ""),
+                product["id"], product.get("name", ""), product["amount"], product["unit"],
+                _number(properties.get("mass")), _number(properties.get("energy")),
+                _number(properties.get("price")), _number(factors.get(product["id"])),
+                (product.get("substitutes") or {}).get("background", ""),
+                "yes" if declared else ""])
+    return rows
+
+
+def _input_rows(document: Document) -> list[list[Any]]:
+    published = {s["id"]: s.get("published_footprint", "") for s in document.get("suppliers",
+                                                                                 [])}
+    rows = []
+    for process in document.get("processes", []):
+        for entry in process.get("inputs", []):
+            source = entry["from"]
+            kind = next(k for k in ("background", "process", "supplier") if k in source)
+            target = published.get(source[kind], "") if kind == "supplier" else source[kind]
+            quality = entry.get("quality") or {}
+            rows.append([
+                process["id"], entry["name"], entry["amount"], entry["unit"], kind, target,
+                source.get("product", ""), entry.get("data_type", "secondary"),
+                "yes" if entry.get("packaging") else "",
+                *(_number(quality.get(k)) for k in ("technological", "temporal",
+                                                   "geographical", "completeness",
+                                                   "reliability"))])
+    return rows
+
+
+def _emission_rows(document: Document) -> list[list[Any]]:
+    return [[process["id"], e["flow"], e["amount"], e["unit"], e.get("data_type", "primary")]
+            for process in document.get("processes", []) for e in process.get("emissions", [])]
+
+
+def write_template(document: Document) -> bytes:
+    """The template as XLSX bytes, filled with the model in *document* (empty if none)."""
+    book = Workbook()
+    bold = Font(bold=True)
+    fillers = {"processes": _process_rows, "inputs": _input_rows, "emissions": _emission_rows}
+    first = True
+    for name, columns in SHEETS.items():
+        sheet = book.active if first else book.create_sheet()
+        first = False
+        sheet.title = name
+        sheet.append([header(key, chinese) for key, chinese, _r, _e in columns])
+        for cell in sheet[1]:
+            cell.font = bold
+        sheet.freeze_panes = "A2"
+        for row in fillers[name](document):
+            sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text as typed: never a formula in a spreadsheet
+        for i, (key, chinese, _r, _e) in enumerate(columns):
+            letter = sheet.cell(row=1, column=i + 1).column_letter
+            sheet.column_dimensions[letter].width = max(14, len(header(key, chinese)) + 4)
+    guide = book.create_sheet(GUIDE)
+    guide.append(["sheet / 工作表", "column / 列", "required / 必填", "meaning / 说明"])
+    for cell in guide[1]:
+        cell.font = bold
+    for name, columns in SHEETS.items():
+        for key, chinese, required, explanation in columns:
+            guide.append([name, header(key, chinese), "yes / 是" if required else "",
+                          explanation])
+    guide.append([])
+    guide.append(["", "", "", "Numbers use '.' as the decimal point; '1,500' is refused. "
+                  "/ 数字以“.”为小数点，“1,500”会被拒绝。"])
+    stream = io.BytesIO()
+    book.save(stream)
+    return stream.getvalue()
