@@ -33,6 +33,7 @@ from portal.db.models import (
 from portal.jobs import JobContext, submit, task
 from portal.services import audit, catalogue
 from portal.services.errors import Conflict, NotFound, ServiceError
+from portal.services.model_storage import load_document
 from portal.services.products import latest_version, owned_product
 
 
@@ -128,7 +129,7 @@ def compute_job(context: JobContext, *, product_id: int, release_id: int,
         version = latest_version(session, product.id)
         if version is None:
             raise ComputeFailed("the product has no model yet")
-        document = json.loads(version.document)
+        document = load_document(version)
     context.progress(20, N_("Compiling the background release"))
     compiled(record)
     context.progress(60, N_("Computing the footprint"))

@@ -38,13 +38,14 @@ from portal.services.model_document import (
     replace_model,
     sync_header,
 )
+from portal.services.model_storage import load_document, seal_document
 from portal.services.model_template import write_template
 from portal.services.model_upload import read_template
 from portal.services.products import ProductFields, latest_version, owned_product
 
 
 def document_of(version: ProductModelVersion | None) -> Document:
-    return empty_document() if version is None else dict(json.loads(version.document))
+    return empty_document() if version is None else dict(load_document(version))
 
 
 def product_key(product: Product) -> str:
@@ -113,7 +114,7 @@ def save_version(session: Session, *, actor: User, product: Product, document: D
     latest = latest_version(session, product.id)
     version = ProductModelVersion(
         product_id=product.id, version=(latest.version if latest else 0) + 1,
-        document=json.dumps(document, ensure_ascii=False), model_hash=model_hash(model),
+        document="", model_hash=model_hash(model),
         created_by_id=actor.id, created_at=datetime.now(UTC))
     session.add(version)
     try:
@@ -121,6 +122,7 @@ def save_version(session: Session, *, actor: User, product: Product, document: D
     except IntegrityError:
         raise Conflict(_("The model was changed at the same time; reload and try "
                          "again.")) from None
+    seal_document(session, version, product.organisation_id, document)
     audit.record(session, actor=actor, action=f"product_model.{action}",
                  entity="product_model_version", entity_id=version.id, before=before,
                  after=document, detail=f"product {product.id} v{version.version}: {detail}",

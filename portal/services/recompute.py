@@ -32,6 +32,7 @@ from portal.services.footprints import (
     job_view,
     store_result,
 )
+from portal.services.model_storage import load_document
 from portal.services.products import latest_footprint, latest_version
 from portal.services.scenarios import compare_line
 
@@ -58,7 +59,7 @@ def _work(session: Session, organisation_id: int) -> list[dict[str, Any]]:
         old_release = session.get(ReleaseRecord, previous.release_id) if previous else None
         items.append({
             "product_id": product.id, "name": product.name, "version_id": version.id,
-            "document": json.loads(version.document),
+            "document": load_document(version),
             "old_headline": previous.headline if previous else "",
             "old_footprint_id": previous.id if previous else None,
             "old_release": catalogue.label_of(old_release) if old_release else "",

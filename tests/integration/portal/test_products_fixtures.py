@@ -5,7 +5,6 @@ and helpers that log in and post forms. The tests here check the fixtures themse
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,6 +31,7 @@ from portal.db.models import (
     Role,
     User,
 )
+from portal.services.model_storage import load_document
 
 from .conftest import csrf_token, login, make_user
 
@@ -157,7 +157,16 @@ def latest_document(app: Flask, product_id: int) -> dict[str, Any]:
             ProductModelVersion.product_id == product_id).order_by(
             ProductModelVersion.version.desc())).first()
         assert version is not None
-        return dict(json.loads(version.document))
+        with app.app_context():
+            return dict(load_document(version))
+
+
+def stored_document(app: Flask, version_id: int) -> dict[str, Any]:
+    """The (sealed) document of one model version, opened with its organisation's key."""
+    with app.extensions["pcf_db"].unit_of_work() as session, app.app_context():
+        version = session.get(ProductModelVersion, version_id)
+        assert version is not None
+        return dict(load_document(version))
 
 
 def version_count(app: Flask, product_id: int) -> int:

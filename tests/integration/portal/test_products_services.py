@@ -43,6 +43,7 @@ from .test_products_fixtures import (
     publish_second_release,
     release_id,
     seed_releases,
+    stored_document,
 )
 
 CO2 = "Carbon dioxide, fossil|air"
@@ -198,13 +199,13 @@ class TestModelVersions:
             audited = list(session.scalars(select(AuditEvent.action).where(
                 AuditEvent.entity == "product_model_version")))
         assert [v.version for v in versions] == [1, 2, 3, 4]
-        document = json.loads(versions[-1].document)
+        document = stored_document(products_app, versions[-1].id)
         assert document["release"] == FIRST
         assert document["product"]["reference_process"] == "forming"
         assert document["processes"][0]["inputs"][1]["quality"] == {"technological": 2,
                                                                     "temporal": 1}
         assert versions[-1].model_hash == model_hash(product_model_from_document(document))
-        assert json.loads(versions[0].document)["processes"][0]["inputs"] == []
+        assert stored_document(products_app, versions[0].id)["processes"][0]["inputs"] == []
         assert audited == ["product_model.add_process", "product_model.add_input",
                            "product_model.add_input", "product_model.add_emission"]
 
@@ -246,7 +247,7 @@ class TestModelVersions:
             edit(products_app, user, product_id, md.set_allocation(
                 "forming", "factors", {"bracket": 0.9, "offcut": 0.05}))
         version = edit(products_app, user, product_id, md.remove_product("forming", "offcut"))
-        assert json.loads(version.document)["processes"][0]["allocation"] == {
+        assert stored_document(products_app, version.id)["processes"][0]["allocation"] == {
             "method": "factors", "factors": {"bracket": 0.95}}
 
     def test_a_process_that_feeds_another_cannot_be_removed(self, products_app: Flask) -> None:
@@ -263,7 +264,7 @@ class TestModelVersions:
         edit(products_app, user, product_id, md.set_settings(
             release=FIRST, reference_process="packing", reference_product=""))
         version = edit(products_app, user, product_id, md.replace_background(GRID, GREEN))
-        document = json.loads(version.document)
+        document = stored_document(products_app, version.id)
         assert document["product"]["reference_process"] == "packing"
         assert document["processes"][0]["inputs"][1]["from"] == {"background": GREEN}
 
@@ -286,7 +287,7 @@ class TestModelVersions:
             version = products.latest_version(session, product_id)
             assert version is not None
             assert version.version == 5
-            assert json.loads(version.document)["product"]["name"] == "bracket GS-40"
+            assert stored_document(products_app, version.id)["product"]["name"] == "bracket GS-40"
         with pytest.raises(InvalidInput, match="liter"):
             describe("bracket GS-40", "liter")
         with uow(products_app) as session:
@@ -305,7 +306,7 @@ class TestModelVersions:
         version = edit(products_app, user, product_id, md.add_process(
             id="p", name='=HYPERLINK("http://evil.example","x")', location="", tags=(),
             product=ms.ProductSpec("bracket", "", 1, "kg")))
-        book = load_workbook(BytesIO(write_template(json.loads(version.document))))
+        book = load_workbook(BytesIO(write_template(stored_document(products_app, version.id))))
         cell = book["processes"]["B2"]
         assert cell.data_type == "s"
         assert cell.value.startswith("=HYPERLINK")
@@ -334,7 +335,7 @@ class TestSuppliers:
         forming(products_app, buyer, product_id)
         version = edit(products_app, buyer, product_id, md.add_input("forming", ms.InputSpec(
             "zinc", 0.05, "kg", "supplier", str(published_id))))
-        (entry,) = json.loads(version.document)["suppliers"]
+        (entry,) = stored_document(products_app, version.id)["suppliers"]
         assert entry["company"] == "Zinc"
         assert entry["pcf_excluding_biogenic_uptake"] == float(record.headline)
 
@@ -371,7 +372,7 @@ class TestComputeAndPublish:
         with uow(products_app) as session:
             version = products.latest_version(session, product_id)
             assert version is not None
-            document = json.loads(version.document)
+            document = stored_document(products_app, version.id)
         built = compile_release(seed_releases()[FIRST])
         expected = compute_footprint(product_model_from_document(document), built.system,
                                      built.table)
@@ -481,3 +482,21 @@ class TestScenariosAndRecompute:
             assert recompute.recompute_page(session, me(session, other), None).job is None
             with pytest.raises(NotFound):
                 recompute.recompute_page(session, me(session, other), job_id)
+
+
+class TestTradeSecrets:
+    def test_model_documents_are_stored_sealed(self, products_app: Flask) -> None:
+        from sqlalchemy import text
+
+        user = enterprise_user(products_app, "a@one.cn", "One")
+        product_id = new_product(products_app, user)
+        forming(products_app, user, product_id)
+        with products_app.extensions["pcf_db"].engine.connect() as connection:
+            stored = connection.execute(text(
+                "SELECT id, document FROM product_model_version WHERE product_id = :p"),
+                {"p": product_id}).all()
+        assert stored
+        for version_id, document in stored:
+            assert document.startswith("v1:")
+            assert "forming" not in document
+            assert stored_document(products_app, version_id)["product"]
