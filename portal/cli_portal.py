@@ -47,16 +47,20 @@ def _redacted(url: str) -> str:
 def demo(reset_passwords: bool) -> None:
     """Create demo organisations and logins (migrating the database first)."""
     from portal.services.demo import ensure_demo  # noqa: PLC0415
+    from portal.services.demo_product import ensure_demo_product  # noqa: PLC0415
 
     app = create_app()
     settings = app.extensions["pcf_settings"]
     upgrade(settings.database_url)
-    with app.extensions["pcf_db"].unit_of_work() as session:
+    with app.app_context(), app.extensions["pcf_db"].unit_of_work() as session:
         logins = ensure_demo(session, reset_passwords=reset_passwords)
+        product = ensure_demo_product(session)
     click.echo("Demo logins / 演示账户:")
     for login in logins:
         password = login.password or "(unchanged; pcf demo --reset-passwords)"
         click.echo(f"  {login.email:<24} {password:<40} {login.organisation}")
+    if product is not None:
+        click.echo(f"Demo product / 演示产品: {product.name} (/products/{product.id})")
 
 
 @click.command("serve")
