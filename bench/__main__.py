@@ -1,4 +1,5 @@
-"""`python -m bench [engine|background] [options]`: the benchmarks (engine by default)."""
+"""`python -m bench [engine|background|portal] [options]`: the benchmarks (engine by
+default)."""
 
 import sys
 
@@ -6,6 +7,10 @@ if len(sys.argv) > 1 and sys.argv[1] == "background":
     from bench.background import main as background_main
 
     background_main(sys.argv[2:])
+elif len(sys.argv) > 1 and sys.argv[1] == "portal":
+    from bench.portal_load import main as portal_main
+
+    portal_main(sys.argv[2:])
 else:
     from bench.engine import main as engine_main
 

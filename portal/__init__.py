@@ -70,13 +70,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (auth, home, publishing, products):
         app.register_blueprint(module.blueprint)
         navigation.extend(getattr(module, "NAV", []))
-    from portal.blueprints import api  # noqa: PLC0415
+    from portal.blueprints import api, api_products  # noqa: PLC0415
 
     rest = Api(app)
     rest.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     rest.spec.options["security"] = [{"bearer": []}]
-    csrf.exempt(api.blueprint)
-    rest.register_blueprint(api.blueprint)
+    for module in (api, api_products):
+        csrf.exempt(module.blueprint)
+        rest.register_blueprint(module.blueprint)
 
     @app.before_request
     def _load_user() -> None:

@@ -27,11 +27,15 @@ def api_user() -> User:
 
 
 @blueprint.before_request
-def _authenticate() -> None:
+def authenticate() -> None:
+    """Load the token's user into `g.api_user` (401 without a live token)."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         abort(401, message="send Authorization: Bearer <token>")
+    previous = g.pop("db_session", None)  # a cookie session's, if the client sent one
+    if previous is not None:
+        previous.close()
     db = database().sessions()
     g.db_session = db
     user = api_tokens.user_for(db, token.strip())

@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from portal.db.models import AuditEvent, User
@@ -26,6 +26,24 @@ def state_hash(state: Any) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+AUDIT_LOCK = 7_204_918_861  # the advisory-lock key of the audit chain (any fixed number)
+
+
+def _serialise(session: Session) -> None:
+    """Let one transaction at a time append to the chain. Locking the last row is not
+    enough on PostgreSQL: a transaction that waited for it would then read that same row as
+    "last" and fork the chain. An advisory lock, held to the end of the transaction, orders
+    the appenders; on SQLite the writer lock does. The unique constraint on previous_hash
+    makes a fork impossible whatever happens."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
+    elif dialect == "sqlite":
+        # pysqlite begins the transaction at the first write: a write that changes nothing
+        # takes SQLite's single writer lock before the last event is read.
+        session.execute(text("UPDATE audit_event SET hash = hash WHERE 0 = 1"))
+
+
 def _event_hash(previous: str, event: AuditEvent) -> str:
     body = json.dumps([
         previous, event.at.astimezone(UTC).isoformat(), event.actor_id, event.organisation_id,
@@ -39,8 +57,8 @@ def record(session: Session, *, actor: User | None, action: str, entity: str,
            entity_id: object, before: Any = None, after: Any = None, detail: str = "",
            organisation_id: int | None = None) -> AuditEvent:
     """Append one event in the caller's transaction."""
-    last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)
-                           .with_for_update()).first()
+    _serialise(session)
+    last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
     previous = last.hash if last else GENESIS
     event = AuditEvent(
         at=datetime.now(UTC), actor_id=actor.id if actor else None,

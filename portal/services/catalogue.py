@@ -5,7 +5,9 @@ change), and searches over their activities and flows."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from flask import current_app
@@ -16,6 +18,8 @@ from background_db.compile import CompiledRelease, compile_release
 from background_db.errors import BackgroundError
 from background_db.release import BackgroundRelease
 from background_db.store import BackgroundStore
+from lca_engine import Method
+from lca_engine.characterization import DEFAULT_GWP_SET
 from portal.db.models import ReleaseRecord, ReleaseStatus
 from portal.services.errors import Conflict, NotFound
 
@@ -97,26 +101,42 @@ def load_release(record: ReleaseRecord) -> BackgroundRelease:
     return release
 
 
-def compiled(record: ReleaseRecord) -> CompiledRelease:
-    """Matrices and intensity table of a release (an artifact in the store, cached)."""
-    return compile_release(load_release(record), store=_store())
+def compiled(record: ReleaseRecord, gwp_set: str = DEFAULT_GWP_SET) -> CompiledRelease:
+    """Matrices and intensity table of a release under a GWP set (an artifact in the store,
+    cached)."""
+    return compile_release(load_release(record), Method(gwp_set), store=_store())
+
+
+def _matching(release: BackgroundRelease, name: str, sector: str,
+              geography: str) -> Iterator[ActivityChoice]:
+    needles = (name.strip().lower(), sector.strip().lower(), geography.strip().lower())
+    for activity in release.activities:
+        haystacks = (f"{activity.name} {activity.id} {activity.reference_product}".lower(),
+                     activity.sector.lower(), activity.geography.lower())
+        if all(n in h for n, h in zip(needles, haystacks, strict=True)):
+            yield ActivityChoice(activity.id, activity.name, activity.unit,
+                                 activity.sector, activity.geography)
 
 
 def search_activities(release: BackgroundRelease, *, name: str = "", sector: str = "",
                       geography: str = "", limit: int = SEARCH_LIMIT) -> list[ActivityChoice]:
     """Activities whose name (or id or product), sector and geography contain the given
     texts, case-insensitively; at most *limit*, in id order."""
-    needles = (name.strip().lower(), sector.strip().lower(), geography.strip().lower())
-    found = []
-    for activity in release.activities:
-        haystacks = (f"{activity.name} {activity.id} {activity.reference_product}".lower(),
-                     activity.sector.lower(), activity.geography.lower())
-        if all(n in h for n, h in zip(needles, haystacks, strict=True)):
-            found.append(ActivityChoice(activity.id, activity.name, activity.unit,
-                                        activity.sector, activity.geography))
-            if len(found) >= limit:
-                break
-    return found
+    return list(islice(_matching(release, name, sector, geography), limit))
+
+
+def search_page(session: Session, release_id: int, *, name: str = "", sector: str = "",
+                geography: str = "", offset: int = 0, limit: int = SEARCH_LIMIT
+                ) -> tuple[list[ActivityChoice], int]:
+    """One page of the matches `search_activities` finds in a READY release (from
+    *offset*, at most *limit*) and the number of all matches."""
+    release = load_release(ready_release(session, release_id))
+    start = max(0, offset)
+    page, total = [], 0
+    for total, choice in enumerate(_matching(release, name, sector, geography), start=1):
+        if start < total <= start + limit:
+            page.append(choice)
+    return page, total
 
 
 def activity_names(release: BackgroundRelease) -> dict[str, str]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from background_db.compile import CompiledRelease
 from background_db.errors import BackgroundError
 from lca_engine import FootprintResult, compute_footprint, product_model_from_document
-from lca_engine.characterization import HEADLINE
+from lca_engine.characterization import DEFAULT_GWP_SET, GWP_SETS, HEADLINE
 from lca_engine.errors import EngineError
 from portal.db.models import (
     FootprintRecord,
@@ -32,7 +32,7 @@ from portal.db.models import (
 )
 from portal.jobs import JobContext, submit, task
 from portal.services import audit, catalogue
-from portal.services.errors import Conflict, NotFound, ServiceError
+from portal.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from portal.services.model_storage import load_document
 from portal.services.products import latest_version, owned_product
 
@@ -54,17 +54,18 @@ def user_message(job: Job) -> str:
     return ""
 
 
-def compiled(record: ReleaseRecord) -> CompiledRelease:
+def compiled(record: ReleaseRecord, gwp_set: str = DEFAULT_GWP_SET) -> CompiledRelease:
     """The release's matrices and intensity table (ComputeFailed if it cannot be read)."""
     try:
-        return catalogue.compiled(record)
+        return catalogue.compiled(record, gwp_set)
     except (EngineError, BackgroundError, ServiceError) as exc:
         raise ComputeFailed(str(exc)) from None
 
 
-def compute(document: dict[str, Any], record: ReleaseRecord) -> FootprintResult:
+def compute(document: dict[str, Any], record: ReleaseRecord,
+            gwp_set: str = DEFAULT_GWP_SET) -> FootprintResult:
     """The footprint of a model document against a release (ComputeFailed on any error)."""
-    built = compiled(record)
+    built = compiled(record, gwp_set)
     try:
         return compute_footprint(product_model_from_document(document), built.system,
                                  built.table)
@@ -93,15 +94,20 @@ def store_result(session: Session, *, actor: User, product: Product,
 
 
 def start_compute(app: Flask, session: Session, *, actor: User, product_id: int,
-                  release_id: int) -> str:
-    """Check the request and queue the compute job; returns the job id."""
+                  release_id: int, gwp_set: str = DEFAULT_GWP_SET) -> str:
+    """Check the request and queue the compute job (IPCC GWP100 values of *gwp_set*);
+    returns the job id."""
     product = owned_product(session, actor, product_id)
+    if gwp_set not in GWP_SETS:
+        raise InvalidInput({"gwp_set": _("'%(value)s' is not a GWP set; choose one of "
+                                         "%(sets)s.", value=gwp_set,
+                                         sets=", ".join(sorted(GWP_SETS)))})
     catalogue.ready_release(session, release_id)
     if latest_version(session, product.id) is None:
         raise Conflict(_("The product has no model yet."))
     return submit(app, "compute_footprint", {"product_id": product.id,
-                                             "release_id": release_id,
-                                             "actor_id": actor.id}, actor=actor)
+                                             "release_id": release_id, "actor_id": actor.id,
+                                             "gwp_set": gwp_set}, actor=actor)
 
 
 def _job_product(session: Session, actor_id: int, product_id: int) -> tuple[User, Product]:
@@ -116,8 +122,8 @@ def _job_product(session: Session, actor_id: int, product_id: int) -> tuple[User
 
 
 @task("compute_footprint")
-def compute_job(context: JobContext, *, product_id: int, release_id: int,
-                actor_id: int) -> dict[str, Any]:
+def compute_job(context: JobContext, *, product_id: int, release_id: int, actor_id: int,
+                gwp_set: str = DEFAULT_GWP_SET) -> dict[str, Any]:
     """Compute the latest model version of a product against a release."""
     context.progress(5, N_("Loading the model and the background release"))
     with context.database.unit_of_work() as session:
@@ -131,9 +137,9 @@ def compute_job(context: JobContext, *, product_id: int, release_id: int,
             raise ComputeFailed("the product has no model yet")
         document = load_document(version)
     context.progress(20, N_("Compiling the background release"))
-    compiled(record)
+    compiled(record, gwp_set)
     context.progress(60, N_("Computing the footprint"))
-    result = compute(document, record)
+    result = compute(document, record, gwp_set)
     context.progress(80, N_("Saving the result"))
     with context.database.unit_of_work() as session:
         actor, product = _job_product(session, actor_id, product_id)
@@ -184,6 +190,38 @@ def owned_footprint(session: Session, actor: User, product_id: int,
     if footprint is None or footprint.product_id != product.id:
         raise NotFound(_("No such result."))
     return product, footprint
+
+
+@dataclass(frozen=True)
+class ResultEntry:
+    """One stored result of a product, with the model version and release that made it."""
+
+    footprint: FootprintRecord
+    version: int
+    release: str
+
+
+def results_of(session: Session, actor: User, product_id: int) -> list[ResultEntry]:
+    """The results of one of the actor's products, newest first."""
+    product = owned_product(session, actor, product_id)
+    rows = session.execute(select(FootprintRecord, ProductModelVersion.version,
+                                  ReleaseRecord.name, ReleaseRecord.version).join(
+        ProductModelVersion, ProductModelVersion.id == FootprintRecord.model_version_id).join(
+        ReleaseRecord, ReleaseRecord.id == FootprintRecord.release_id).where(
+        FootprintRecord.product_id == product.id).order_by(FootprintRecord.id.desc()))
+    return [ResultEntry(f, version, f"{name}@{release}") for f, version, name, release in rows]
+
+
+def result_by_id(session: Session, actor: User, footprint_id: int) -> ResultPage:
+    """A result of one of the actor's products found by its id alone (NotFound for a
+    result of another organisation, as for one that does not exist)."""
+    footprint = session.get(FootprintRecord, footprint_id)
+    try:
+        if footprint is None:
+            raise NotFound
+        return result_page(session, actor, footprint.product_id, footprint_id)
+    except NotFound:  # one message for both, so that it does not tell which
+        raise NotFound(_("No such result.")) from None
 
 
 def result_page(session: Session, actor: User, product_id: int,

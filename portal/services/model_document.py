@@ -4,12 +4,15 @@ document. Checking the result against a release is the caller's job (`product_mo
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
 
+from lca_engine import product_model_from_document
+from lca_engine.errors import EngineError
 from portal.services.errors import InvalidInput, NotFound
 from portal.services.model_specs import (
     ALLOCATION_METHODS,
@@ -278,3 +281,38 @@ def replace_model(*, processes: list[dict[str, Any]], suppliers: list[dict[str, 
         if not reference[1]:
             header.pop("reference_product")
     return Edit("upload", source, apply)
+
+
+DOCUMENT_KEYS = ("format", "release", "product", "suppliers", "flows", "processes")
+
+
+def replace_document(new: Document) -> Edit:
+    """Replace the whole document (the JSON API's PUT). The header's id, name and declared
+    unit stay the product's own; the release stays unless *new* names one. A document the
+    engine cannot read is refused naming the path and value."""
+    def apply(document: Document, _ctx: EditContext) -> None:
+        unknown = sorted(set(new) - set(DOCUMENT_KEYS))
+        if new.get("format", FORMAT) != FORMAT:
+            unknown.append(f"format {new['format']!r}")
+        if unknown:
+            raise InvalidInput({"document": _(
+                "Not part of a model document: %(value)s. A model document has %(keys)s "
+                "(format %(format)s).", value=", ".join(unknown),
+                keys=", ".join(DOCUMENT_KEYS), format=FORMAT)})
+        header = new.get("product") or {}
+        placeholder = {"id": "-", "name": "-", "declared_unit": "-", "reference_process": "-"}
+        try:  # the structure first: later steps may then rely on ids and lists
+            product_model_from_document({**new, "product": (
+                {**header, **placeholder} if isinstance(header, dict) else header)})
+        except EngineError as exc:
+            raise InvalidInput({"document": _("The document cannot be read: %(error)s",
+                                              error=str(exc))}) from None
+        release = new.get("release") or document.get("release") or ""
+        document.clear()
+        document.update(copy.deepcopy({k: v for k, v in new.items() if k in DOCUMENT_KEYS}))
+        document.update(format=FORMAT, release=str(release),
+                        suppliers=document.get("suppliers") or [])
+        for process in document["processes"]:
+            for key in ("tags", "inputs", "emissions"):  # the forms' edits expect the lists
+                process[key] = process.get(key) or []
+    return Edit("replace_document", "the whole document", apply)

@@ -224,6 +224,14 @@ def model_page(session: Session, actor: User, product_id: int, *, name: str = ""
     return page
 
 
+def latest_model(session: Session, actor: User, product_id: int
+                 ) -> tuple[ProductModelVersion | None, Document]:
+    """The latest version of one of the actor's products' models and its document (None and
+    an empty document before the first)."""
+    latest = latest_version(session, owned_product(session, actor, product_id).id)
+    return latest, document_of(latest)
+
+
 def version_history(session: Session, actor: User, product_id: int
                     ) -> list[ProductModelVersion]:
     product = owned_product(session, actor, product_id)

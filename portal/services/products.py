@@ -174,6 +174,14 @@ def list_products(session: Session, actor: User) -> list[ProductRow]:
             for p in products]
 
 
+def product_row(session: Session, actor: User, product_id: int) -> ProductRow:
+    """One of the actor's products as `list_products` shows it."""
+    product = owned_product(session, actor, product_id)
+    latest = latest_version(session, product.id)
+    return ProductRow(product, latest.version if latest else 0,
+                      latest_footprint(session, product.id))
+
+
 @dataclass
 class ProductPage:
     product: Product

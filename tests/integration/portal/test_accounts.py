@@ -145,3 +145,32 @@ class TestAuditChain:
             following = events[2].id
         with uow(app) as session:
             assert audit.verify_chain(session) == following
+
+
+class TestAuditChainUnderConcurrency:
+    def test_concurrent_writers_keep_one_unbroken_chain(self, app: Flask) -> None:
+        import threading
+
+        make_user(app, OrganisationKind.OPERATOR, Role.ADMIN, "op@x.cn")
+        errors: list[BaseException] = []
+
+        def writer(n: int) -> None:
+            try:
+                for i in range(5):
+                    with uow(app) as session:
+                        audit.record(session, actor=None, action="test.write",
+                                     entity="thread", entity_id=f"{n}-{i}")
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        with uow(app) as session:
+            events = session.scalars(select(AuditEvent)).all()
+            assert len([e for e in events if e.action == "test.write"]) == 20
+            assert len({e.previous_hash for e in events}) == len(events)  # no fork
+            assert audit.verify_chain(session) is None

@@ -1,0 +1,106 @@
+"""Request and response bodies of the product endpoints of the JSON API (marshmallow schemas;
+flask-smorest puts them into the OpenAPI document). Numbers of results are decimal strings."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from lca_engine.characterization import DEFAULT_GWP_SET, GWP_SETS
+
+
+class ProductInSchema(Schema):
+    name = fields.String(required=True, metadata={"description": "1 to 200 characters"})
+    declared_unit = fields.String(required=True, metadata={
+        "description": "a PACT declared unit: kilogram, liter, cubic meter, kilowatt hour, "
+                       "megajoule, ton kilometer, square meter"})
+    gtin = fields.String(load_default="", metadata={"description": "GTIN-8, -12, -13 or -14"})
+    internal_id = fields.String(load_default="", metadata={
+        "description": "required when there is no GTIN"})
+    cpc_class = fields.String(load_default="", metadata={"description": "1 to 5 digits"})
+    period_start = fields.String(load_default="", metadata={"description": "YYYY-MM-DD"})
+    period_end = fields.String(load_default="", metadata={"description": "YYYY-MM-DD"})
+    geography = fields.String(load_default="", metadata={"description": "e.g. CN-SX"})
+
+
+class LatestResultSchema(Schema):
+    id = fields.Integer()
+    headline = fields.String(metadata={
+        "description": "pcf_excluding_biogenic_uptake in kg CO2e for the declared amount"})
+    gwp_set = fields.String()
+    release_id = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class ProductSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    declared_unit = fields.String()
+    gtin = fields.String()
+    internal_id = fields.String()
+    cpc_class = fields.String()
+    period_start = fields.String()
+    period_end = fields.String()
+    geography = fields.String()
+    scenario_of = fields.Integer(allow_none=True)
+    model_version = fields.Integer(metadata={"description": "0 before the first model"})
+    latest_result = fields.Nested(LatestResultSchema, allow_none=True)
+
+
+class ModelSchema(Schema):
+    product_id = fields.Integer()
+    version = fields.Integer(metadata={"description": "0 before the first model"})
+    model_hash = fields.String()
+    created_at = fields.DateTime(allow_none=True)
+    document = fields.Dict(metadata={
+        "description": "the product-model document: format, release (name@version), "
+                       "product, suppliers, flows, processes"})
+
+
+class ModelPutSchema(Schema):
+    document = fields.Dict(required=True, metadata={
+        "description": "the whole new document; the product's id, name and declared unit "
+                       "in its header are the product's own"})
+    base_version = fields.Integer(required=True, validate=validate.Range(min=0), metadata={
+        "description": "the version this document was edited from (0 for the first)"})
+
+
+class ComputeSchema(Schema):
+    release_id = fields.Integer(required=True, metadata={
+        "description": "a READY background release"})
+    gwp_set = fields.String(load_default=DEFAULT_GWP_SET,
+                            validate=validate.OneOf(sorted(GWP_SETS)),
+                            metadata={"description": "IPCC GWP100 values"})
+
+
+class JobAcceptedSchema(Schema):
+    job_id = fields.String()
+    status_url = fields.String(metadata={"description": "poll this for the job's status"})
+
+
+class ResultSummarySchema(LatestResultSchema):
+    product_id = fields.Integer()
+    model_version = fields.Integer()
+    release = fields.String(metadata={"description": "name@version"})
+    result_hash = fields.String()
+
+
+class ResultSchema(ResultSummarySchema):
+    published = fields.Boolean()
+    result = fields.Dict(metadata={
+        "description": "the result document: totals per category, primary data share, "
+                       "contributions, supply-chain tree and provenance, as decimal strings"})
+
+
+class ActivityQuerySchema(Schema):
+    q = fields.String(load_default="", metadata={
+        "description": "part of the name, id or reference product"})
+    sector = fields.String(load_default="")
+    geography = fields.String(load_default="")
+
+
+class ActivitySchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    sector = fields.String()
+    geography = fields.String()
