@@ -10,12 +10,15 @@ from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from portal.db.models import Role, User
+from portal.db.models import Organisation, OrganisationKind, Role, User
 from portal.services import accounts, api_tokens
 from portal.services.errors import ServiceError
 from portal.web import current_user, database, login_required, require
 
 blueprint = Blueprint("home", __name__)
+
+#: (endpoint, label, organisation kinds that see it)
+NAV = [("home.organisations", "Organisations", (OrganisationKind.OPERATOR,))]
 
 
 class TokenForm(FlaskForm):
@@ -80,3 +83,38 @@ def tokens() -> str:
         rows = [(t.id, t.name, t.created_at, t.last_used_at, t.revoked_at)
                 for t in api_tokens.tokens_of(db, me)]
     return render_template("home/tokens.html", form=form, created=created, rows=rows)
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField("name", validators=[DataRequired(), Length(max=200)])
+    kind = SelectField("kind", choices=[SelectChoice(k.value) for k in OrganisationKind])
+    admin_email = EmailField("admin_email", validators=[DataRequired(), Email()])
+
+
+@blueprint.route("/operator/organisations", methods=["GET", "POST"])
+@require(kinds=(OrganisationKind.OPERATOR,), roles=(Role.ADMIN,))
+def organisations() -> str:
+    """The operator onboards an organisation and invites its first administrator."""
+    user = current_user()
+    assert user is not None
+    form = OrganisationForm()
+    link = None
+    if form.validate_on_submit():
+        try:
+            with database().unit_of_work() as db:
+                actor = db.get(User, user.id)
+                assert actor is not None
+                organisation = accounts.create_organisation(
+                    db, name=form.name.data or "", kind=OrganisationKind(form.kind.data),
+                    actor=actor)
+                token = accounts.invite(db, actor=actor, email=form.admin_email.data or "",
+                                        role=Role.ADMIN, organisation=organisation)
+            link = url_for("auth.register", token=token, _external=True)
+            flash(_("Organisation created. Send this link to its first administrator."),
+                  "info")
+        except ServiceError as exc:
+            flash(str(exc), "error")
+    with database().unit_of_work() as db:
+        rows = [(o.name, o.kind.value, len(o.users)) for o in
+                db.scalars(select(Organisation).order_by(Organisation.name))]
+    return render_template("home/organisations.html", form=form, rows=rows, link=link)

@@ -142,3 +142,29 @@ def test_an_admin_invites_through_the_page(app: Flask, client: FlaskClient) -> N
                                        "csrf_token": token})
     assert response.status_code == 302
     assert login(client, "new@one.cn") == 302
+
+
+def test_the_operator_onboards_an_organisation_and_its_admin(app: Flask,
+                                                            client: FlaskClient) -> None:
+    make_user(app, OrganisationKind.OPERATOR, Role.ADMIN, "op@x.cn")
+    login(client, "op@x.cn")
+    page = client.post("/operator/organisations", data={
+        "name": "新企业", "kind": "enterprise", "admin_email": "boss@new.cn",
+        "csrf_token": csrf_token(client, "/operator/organisations")}).get_data(as_text=True)
+    path = page.split("<code>")[1].split("</code>")[0].split("localhost", 1)[1]
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    client.post(path, data={"name": "Boss", "password": PASSWORD,
+                            "csrf_token": csrf_token(client, path)})
+    assert login(client, "boss@new.cn") == 302
+    assert "新企业" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("kind", "role", "status"), [
+    (OrganisationKind.OPERATOR, Role.MEMBER, 403), (OrganisationKind.ENTERPRISE, Role.ADMIN, 403),
+    (OrganisationKind.OPERATOR, Role.ADMIN, 200)])
+def test_only_operator_admins_open_the_organisations_page(app: Flask, client: FlaskClient,
+                                                          kind: OrganisationKind, role: Role,
+                                                          status: int) -> None:
+    make_user(app, kind, role, "u@x.cn")
+    login(client, "u@x.cn")
+    assert client.get("/operator/organisations").status_code == status
