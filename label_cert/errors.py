@@ -1,0 +1,97 @@
+"""Errors raised by label_cert, one tree under ``LabelError``.
+
+Other modules of the package add their own subclasses here. The tree so far::
+
+    LabelError
+    ├── IssuerKeyError                  issuer keys and key rings
+    │   ├── KeyDecryptionError          wrong passphrase or not an encrypted Ed25519 key
+    │   └── KeyRotationError            a rotation that would break the ring
+    └── LabelVerificationError          a label token that must not be trusted
+        ├── MalformedLabelError         not a compact JWS with JSON header and payload
+        ├── DisallowedAlgorithmError    alg is not EdDSA (none, HS256, RS256, ...)
+        ├── WrongTokenTypeError         typ is not vc+jwt
+        ├── KeySmugglingError           jwk / jku / x5u / x5c in the header
+        ├── UnexpectedHeaderError       any other header beyond alg, typ, kid
+        ├── UnknownIssuerError          no published key set for the named issuer
+        ├── UnknownSigningKeyError      kid not in the named issuer's key set
+        ├── BadLabelSignatureError      signature does not match header and payload
+        ├── LabelExpiredError           exp + leeway <= now
+        ├── LabelNotYetValidError       nbf - leeway > now
+        ├── MissingLabelFieldError      a required claim or credential field is absent
+        └── ClaimMismatchError          JWT claims disagree with the credential fields
+            └── IssuerMismatchError     iss differs from the credential's issuer
+"""
+
+from __future__ import annotations
+
+
+class LabelError(Exception):
+    """Base class of every error raised by label_cert."""
+
+
+class IssuerKeyError(LabelError):
+    """A problem with an issuer key or a certification body's key ring."""
+
+
+class KeyDecryptionError(IssuerKeyError):
+    """An encrypted private key could not be loaded: wrong passphrase or wrong key type."""
+
+
+class KeyRotationError(IssuerKeyError):
+    """A key ring change was refused (duplicate kid, no signing key left, ...)."""
+
+
+class LabelVerificationError(LabelError):
+    """A label token was refused; the message says which check failed."""
+
+
+class MalformedLabelError(LabelVerificationError):
+    """The token is not a compact JWS whose header and payload are JSON objects."""
+
+
+class DisallowedAlgorithmError(LabelVerificationError):
+    """The header's alg is not EdDSA; "none" and HMAC algorithms are never accepted."""
+
+
+class WrongTokenTypeError(LabelVerificationError):
+    """The header's typ is not vc+jwt."""
+
+
+class KeySmugglingError(LabelVerificationError):
+    """The header carries its own key material (jwk, jku, x5u or x5c)."""
+
+
+class UnexpectedHeaderError(LabelVerificationError):
+    """The header has a parameter other than alg, typ and kid (crit, b64, ...)."""
+
+
+class UnknownIssuerError(LabelVerificationError):
+    """No published key set was found for the issuer the label names."""
+
+
+class UnknownSigningKeyError(LabelVerificationError):
+    """The kid is absent from the named issuer's published keys (unknown or another body's)."""
+
+
+class BadLabelSignatureError(LabelVerificationError):
+    """The signature does not match the header and payload: the label was altered."""
+
+
+class LabelExpiredError(LabelVerificationError):
+    """The label's exp, plus the allowed clock skew, has passed."""
+
+
+class LabelNotYetValidError(LabelVerificationError):
+    """The label's nbf, minus the allowed clock skew, is still in the future."""
+
+
+class MissingLabelFieldError(LabelVerificationError):
+    """A required JWT claim or credential field is absent or has the wrong type."""
+
+
+class ClaimMismatchError(LabelVerificationError):
+    """A JWT claim (nbf, exp, jti) disagrees with the matching credential field."""
+
+
+class IssuerMismatchError(ClaimMismatchError):
+    """The JWT iss differs from the credential's issuer."""

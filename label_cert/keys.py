@@ -1,0 +1,242 @@
+"""Ed25519 issuer keys of certification bodies: signers, encrypted storage and key rings.
+
+A ``KeyRing`` rotates with overlap and publishes its keys as a JWKS and a did:web document.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import Enum
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import quote
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    Encoding,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
+from joserfc.jwk import OKPKey
+
+from label_cert.errors import IssuerKeyError, KeyDecryptionError, KeyRotationError
+
+SIGNING_ALGORITHM = "EdDSA"
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def public_jwk_of(private_key: Ed25519PrivateKey) -> dict[str, str]:
+    """Return the public OKP JWK (kty, crv, x) of an Ed25519 private key."""
+    raw = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return {"kty": "OKP", "crv": "Ed25519", "x": _b64url(raw)}
+
+
+def jwk_thumbprint(public_jwk: dict[str, str]) -> str:
+    """Return the RFC 7638 SHA-256 thumbprint of an Ed25519 public JWK."""
+    if public_jwk.get("kty") != "OKP" or public_jwk.get("crv") != "Ed25519":
+        raise IssuerKeyError(f"issuer keys must be Ed25519 OKP keys, got {public_jwk!r}")
+    if "d" in public_jwk:
+        raise IssuerKeyError("a public JWK must not contain the private part 'd'")
+    return OKPKey.import_key({"kty": "OKP", "crv": "Ed25519", "x": public_jwk["x"]}).thumbprint()
+
+
+class KeyStatus(Enum):
+    """Whether a key signs new labels (active) or only verifies old ones (retired)."""
+
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+@dataclass(frozen=True)
+class IssuerKey:
+    """One published Ed25519 key of a certification body; kid is its JWK thumbprint."""
+
+    kid: str
+    x: str
+    created: date
+    not_after: date
+    status: KeyStatus = KeyStatus.ACTIVE
+    retired_on: date | None = None
+
+    @classmethod
+    def from_public_jwk(
+        cls, public_jwk: dict[str, str], created: date, not_after: date
+    ) -> IssuerKey:
+        """Build an active key from its public JWK, deriving the kid."""
+        if not_after < created:
+            raise IssuerKeyError(f"not_after {not_after} is before created {created}")
+        return cls(jwk_thumbprint(public_jwk), public_jwk["x"], created, not_after)
+
+    @property
+    def public_jwk(self) -> dict[str, str]:
+        """The bare public JWK (kty, crv, x)."""
+        return {"kty": "OKP", "crv": "Ed25519", "x": self.x}
+
+    def published_jwk(self) -> dict[str, str]:
+        """The public JWK as published in a JWKS: with kid, alg and use."""
+        return {**self.public_jwk, "kid": self.kid, "alg": SIGNING_ALGORITHM, "use": "sig"}
+
+
+@runtime_checkable
+class Signer(Protocol):
+    """Something that signs with an issuer's Ed25519 key: in software or in a PKCS#11 HSM."""
+
+    @property
+    def kid(self) -> str:
+        """The RFC 7638 thumbprint of the public key."""
+
+    @property
+    def public_jwk(self) -> dict[str, str]:
+        """The public JWK (kty, crv, x)."""
+
+    def sign(self, data: bytes) -> bytes:
+        """Return the raw 64-byte Ed25519 signature of data."""
+
+
+class SoftwareSigner:
+    """A ``Signer`` holding the Ed25519 private key in process memory."""
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._private_key = private_key
+        self._public_jwk = public_jwk_of(private_key)
+        self._kid = jwk_thumbprint(self._public_jwk)
+
+    @classmethod
+    def generate(cls) -> SoftwareSigner:
+        """Create a signer with a fresh random Ed25519 key."""
+        return cls(Ed25519PrivateKey.generate())
+
+    @property
+    def kid(self) -> str:
+        """The RFC 7638 thumbprint of the public key."""
+        return self._kid
+
+    @property
+    def public_jwk(self) -> dict[str, str]:
+        """The public JWK (kty, crv, x)."""
+        return dict(self._public_jwk)
+
+    def sign(self, data: bytes) -> bytes:
+        """Return the raw Ed25519 signature of data."""
+        return self._private_key.sign(data)
+
+    def issuer_key(self, created: date, not_after: date) -> IssuerKey:
+        """Describe this signer's public key for publication in a key ring."""
+        return IssuerKey.from_public_jwk(self._public_jwk, created, not_after)
+
+    def to_encrypted_pem(self, passphrase: bytes) -> bytes:
+        """Serialise the private key as PKCS#8 PEM encrypted under the caller's passphrase."""
+        if not passphrase:
+            raise IssuerKeyError("an empty passphrase would store the private key in clear")
+        return self._private_key.private_bytes(
+            Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(passphrase)
+        )
+
+    @classmethod
+    def from_encrypted_pem(cls, pem: bytes, passphrase: bytes) -> SoftwareSigner:
+        """Load a signer from encrypted PKCS#8 PEM; refuse a wrong passphrase or key type."""
+        if not passphrase:
+            raise KeyDecryptionError("a passphrase is required to load an issuer key")
+        try:
+            key = load_pem_private_key(pem, password=passphrase)
+        except (ValueError, TypeError, UnsupportedAlgorithm) as err:
+            raise KeyDecryptionError(
+                "could not decrypt the issuer key: wrong passphrase or not an encrypted PKCS#8 PEM"
+            ) from err
+        if not isinstance(key, Ed25519PrivateKey):
+            raise KeyDecryptionError(f"issuer keys must be Ed25519, got {type(key).__name__}")
+        return cls(key)
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """The published keys of one certification body; exactly one key is active."""
+
+    issuer: str
+    keys: tuple[IssuerKey, ...]
+
+    def __post_init__(self) -> None:
+        kids = [key.kid for key in self.keys]
+        if len(set(kids)) != len(kids):
+            raise KeyRotationError(f"duplicate kid in the key ring of {self.issuer}")
+        if sum(key.status is KeyStatus.ACTIVE for key in self.keys) != 1:
+            raise KeyRotationError(f"the key ring of {self.issuer} needs exactly one active key")
+
+    @classmethod
+    def start(cls, issuer: str, first_key: IssuerKey) -> KeyRing:
+        """Open a ring with its first (active) key."""
+        return cls(issuer, (replace(first_key, status=KeyStatus.ACTIVE, retired_on=None),))
+
+    @property
+    def signing_key(self) -> IssuerKey:
+        """The active key, the only one that signs new labels."""
+        return next(key for key in self.keys if key.status is KeyStatus.ACTIVE)
+
+    def find(self, kid: str) -> IssuerKey | None:
+        """Return the published key with this kid, or None."""
+        return next((key for key in self.keys if key.kid == kid), None)
+
+    def rotate(self, new_key: IssuerKey, on: date) -> KeyRing:
+        """Make new_key the signing key; the old one stays published, retired on ``on``."""
+        if self.find(new_key.kid) is not None:
+            raise KeyRotationError(f"key {new_key.kid} is already in the ring of {self.issuer}")
+        kept = tuple(
+            replace(key, status=KeyStatus.RETIRED, retired_on=on)
+            if key.status is KeyStatus.ACTIVE
+            else key
+            for key in self.keys
+        )
+        active = replace(new_key, status=KeyStatus.ACTIVE, retired_on=None)
+        return KeyRing(self.issuer, (*kept, active))
+
+    def without(self, kid: str) -> KeyRing:
+        """Stop publishing a retired key; labels it signed no longer verify."""
+        key = self.find(kid)
+        if key is None:
+            raise KeyRotationError(f"key {kid} is not in the ring of {self.issuer}")
+        if key.status is KeyStatus.ACTIVE:
+            raise KeyRotationError(f"rotate before removing the active key {kid}")
+        return KeyRing(self.issuer, tuple(k for k in self.keys if k.kid != kid))
+
+    def prune(self, today: date) -> KeyRing:
+        """Drop retired keys past their not_after date (no label they signed is still valid)."""
+        kept = tuple(
+            k for k in self.keys if k.status is KeyStatus.ACTIVE or k.not_after >= today
+        )
+        return KeyRing(self.issuer, kept)
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        """Return the JWKS of every published key: public parts only."""
+        return {"keys": [key.published_jwk() for key in self.keys]}
+
+    def did_web_document(self, domain: str, path: str = "") -> dict[str, Any]:
+        """Return the did:web DID document publishing these keys as JsonWebKey2020."""
+        segments = [quote(domain, safe="")] + [
+            quote(part, safe="") for part in path.strip("/").split("/") if part
+        ]
+        did = "did:web:" + ":".join(segments)
+        methods = [
+            {
+                "id": f"{did}#{key.kid}",
+                "type": "JsonWebKey2020",
+                "controller": did,
+                "publicKeyJwk": key.published_jwk(),
+            }
+            for key in self.keys
+        ]
+        return {
+            "@context": [
+                "https://www.w3.org/ns/did/v1",
+                "https://w3id.org/security/suites/jws-2020/v1",
+            ],
+            "id": did,
+            "verificationMethod": methods,
+            "assertionMethod": [method["id"] for method in methods],
+        }
