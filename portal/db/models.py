@@ -275,3 +275,135 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CertificationSubmission(Base):
+    """A computed product submitted to a certification body: frozen model version, release
+    and result (with their hashes), and where the workflow stands (label_cert.workflow)."""
+
+    __tablename__ = "certification_submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("product_model_version.id"))
+    footprint_id: Mapped[int] = mapped_column(ForeignKey("footprint_record.id"))
+    release_id: Mapped[int] = mapped_column(ForeignKey("release_record.id"))
+    model_hash: Mapped[str] = mapped_column(String(64))
+    release_hash: Mapped[str] = mapped_column(String(64))
+    result_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    reproduced_hash: Mapped[str | None] = mapped_column(String(64))
+    reproduced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SubmissionDocument(Base):
+    """A supporting document of a submission (size- and type-capped upload)."""
+
+    __tablename__ = "submission_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("certification_submission.id"),
+                                               index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_path: Mapped[str] = mapped_column(String(500))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewComment(Base):
+    """A reviewer's comment on a submission, on the whole or on one process or input."""
+
+    __tablename__ = "review_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("certification_submission.id"),
+                                               index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    target: Mapped[str] = mapped_column(String(300), default="")  # process id or input key
+    body: Mapped[str] = mapped_column(Text)
+    resolved: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IssuerKeyRecord(Base):
+    """A certification body's Ed25519 signing key: public JWK, private key sealed with the
+    body's data key, and its retirement."""
+
+    __tablename__ = "issuer_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    public_jwk: Mapped[str] = mapped_column(Text)
+    private_key_sealed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CarbonLabel(Base):
+    """An issued label: the signed token, its serial and status-list indexes, its state."""
+
+    __tablename__ = "carbon_label"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("certification_submission.id"),
+                                               unique=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    gtin: Mapped[str] = mapped_column(String(14), default="")
+    serial: Mapped[str] = mapped_column(String(20))
+    jti: Mapped[str] = mapped_column(String(64), unique=True)
+    token: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))  # issued | suspended | revoked | expired
+    revocation_index: Mapped[int] = mapped_column()
+    suspension_index: Mapped[int] = mapped_column()
+    log_index: Mapped[int | None] = mapped_column()
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("gtin", "serial"),)
+
+
+class StatusListRecord(Base):
+    """One body's status list for one purpose (revocation or suspension), encoded."""
+
+    __tablename__ = "status_list"
+    __table_args__ = (UniqueConstraint("body_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    encoded: Mapped[str] = mapped_column(Text)
+    allocated: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of used indexes
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TransparencyLeaf(Base):
+    """One event (issue, suspend, reinstate, revoke) appended to the Merkle log."""
+
+    __tablename__ = "transparency_leaf"
+
+    index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    event: Mapped[str] = mapped_column(Text)
+    leaf_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LogCheckpoint(Base):
+    """A signed checkpoint (tree size and root) of the transparency log."""
+
+    __tablename__ = "log_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(unique=True)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    timestamp_ms: Mapped[int] = mapped_column()
+    signature: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
