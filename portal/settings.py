@@ -23,6 +23,7 @@ class Settings:
     master_key: str = ""  # base64 AES-256 key for trade secrets; default: instance/master_key
     celery_broker_url: str = ""  # empty: jobs run in-process
     background_store: Path | None = None  # default: instance/background
+    public_host: str = "pcf.localhost"  # the host in did:web issuer ids and label URIs
     default_locale: str = "zh_CN"
     locales: tuple[str, ...] = ("zh_CN", "en")
     session_cookie_secure: bool = True
