@@ -1,0 +1,165 @@
+"""Certification submissions: an enterprise submits a computed product to a certification
+body (model version, release and result frozen with their hashes); the body reviews it,
+reproduces the calculation, and moves it through the workflow of label_cert.workflow.
+Only the enterprise and the addressed body can see a submission; others get NotFound."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from label_cert import workflow
+from portal.db.models import (
+    CertificationSubmission,
+    FootprintRecord,
+    Organisation,
+    OrganisationKind,
+    ProductModelVersion,
+    ReleaseRecord,
+    ReviewComment,
+    User,
+)
+from portal.services import audit, products
+from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from portal.services.footprints import compute
+from portal.services.model_storage import load_document
+
+
+def _actor(user: User) -> workflow.Actor:
+    return workflow.Actor(user.id, user.organisation_id, user.organisation.kind.value,
+                          user.role.value)
+
+
+def _facts(row: CertificationSubmission) -> workflow.Submission:
+    matches = None if row.reproduced_hash is None else row.reproduced_hash == row.result_hash
+    return workflow.Submission(row.enterprise_id, row.body_id, workflow.State(row.state),
+                               matches)
+
+
+def _state(row: CertificationSubmission) -> dict[str, object]:
+    return {"state": row.state, "result_hash": row.result_hash,
+            "reproduced_hash": row.reproduced_hash}
+
+
+def visible(session: Session, actor: User, submission_id: int) -> CertificationSubmission:
+    """The submission if *actor*'s organisation is its enterprise or its body."""
+    row = session.get(CertificationSubmission, submission_id)
+    if row is None or actor.organisation_id not in (row.enterprise_id, row.body_id):
+        raise NotFound("no such submission")
+    return row
+
+
+def submit(session: Session, *, actor: User, footprint_id: int,
+           body_id: int) -> CertificationSubmission:
+    """Submit a computed footprint of one of the actor's products to a certification body."""
+    footprint = session.get(FootprintRecord, footprint_id)
+    if footprint is None:
+        raise NotFound("no such result")
+    product = products.owned_product(session, actor, footprint.product_id)
+    body = session.get(Organisation, body_id)
+    if body is None or body.kind is not OrganisationKind.CERTIFICATION_BODY:
+        raise InvalidInput({"body": "choose a certification body"})
+    version = session.get(ProductModelVersion, footprint.model_version_id)
+    release = session.get(ReleaseRecord, footprint.release_id)
+    assert version is not None
+    assert release is not None
+    now = datetime.now(UTC)
+    row = CertificationSubmission(
+        enterprise_id=product.organisation_id, body_id=body.id, product_id=product.id,
+        model_version_id=version.id, footprint_id=footprint.id, release_id=release.id,
+        model_hash=version.model_hash, release_hash=release.content_hash,
+        result_hash=footprint.result_hash, state=workflow.State.DRAFT.value,
+        created_by_id=actor.id, created_at=now, updated_at=now)
+    row.state = workflow.transition(_facts(row), workflow.Action.SUBMIT, _actor(actor)).value
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="submission.submit", entity="submission",
+                 entity_id=row.id, after=_state(row), organisation_id=row.enterprise_id)
+    return row
+
+
+def act(session: Session, *, actor: User, submission_id: int, action: workflow.Action,
+        approver: User | None = None, note: str = "") -> CertificationSubmission:
+    """Take one workflow action (the rules decide; refusals become Forbidden/Conflict)."""
+    row = visible(session, actor, submission_id)
+    before = _state(row)
+    try:
+        target = workflow.transition(_facts(row), action, _actor(actor),
+                                     _actor(approver) if approver else None)
+    except workflow.NotAllowed as exc:
+        raise Forbidden(str(exc)) from None
+    except workflow.WorkflowError as exc:
+        raise Conflict(str(exc)) from None
+    row.state = target.value
+    row.updated_at = datetime.now(UTC)
+    if note:
+        row.decision_note = note
+    audit.record(session, actor=actor, action=f"submission.{action.value}",
+                 entity="submission", entity_id=row.id, before=before, after=_state(row),
+                 detail=note, organisation_id=row.body_id)
+    return row
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    matches: bool
+    submitted_hash: str
+    reproduced_hash: str
+    differences: tuple[tuple[str, str, str], ...]  # (category, submitted, reproduced)
+
+
+def reproduce(session: Session, *, actor: User, submission_id: int) -> Reproduction:
+    """The body recomputes the frozen model against the frozen release; any difference in
+    the result hash blocks verification and is listed category by category."""
+    row = visible(session, actor, submission_id)
+    if actor.organisation_id != row.body_id:
+        raise Forbidden("only the certification body reproduces a submission")
+    version = session.get(ProductModelVersion, row.model_version_id)
+    release = session.get(ReleaseRecord, row.release_id)
+    footprint = session.get(FootprintRecord, row.footprint_id)
+    assert version is not None
+    assert release is not None
+    assert footprint is not None
+    if release.content_hash != row.release_hash:
+        raise Conflict("the release record no longer matches the submitted release hash")
+    result = compute(load_document(version), release, footprint.gwp_set)
+    submitted = json.loads(footprint.result)["totals"]
+    reproduced = result.to_dict()["totals"]
+    differences = tuple((k, submitted.get(k, ""), v) for k, v in reproduced.items()
+                        if submitted.get(k) != v)
+    row.reproduced_hash = result.result_hash
+    row.reproduced_at = datetime.now(UTC)
+    audit.record(session, actor=actor, action="submission.reproduce", entity="submission",
+                 entity_id=row.id, after=_state(row), organisation_id=row.body_id)
+    return Reproduction(result.result_hash == row.result_hash, row.result_hash,
+                        result.result_hash, differences)
+
+
+def comment(session: Session, *, actor: User, submission_id: int, body: str,
+            target: str = "") -> ReviewComment:
+    """A review comment on the submission, or on one process or input of it."""
+    row = visible(session, actor, submission_id)
+    if actor.organisation_id != row.body_id:
+        raise Forbidden("only the certification body comments on a submission")
+    if not body.strip():
+        raise InvalidInput({"body": "write the comment"})
+    item = ReviewComment(submission_id=row.id, author_id=actor.id, target=target.strip(),
+                         body=body.strip(), created_at=datetime.now(UTC))
+    session.add(item)
+    session.flush()
+    audit.record(session, actor=actor, action="submission.comment", entity="submission",
+                 entity_id=row.id, detail=target, organisation_id=row.body_id)
+    return item
+
+
+def for_organisation(session: Session, actor: User) -> list[CertificationSubmission]:
+    """Submissions of the actor's enterprise, or addressed to the actor's body."""
+    column = (CertificationSubmission.body_id
+              if actor.organisation.kind is OrganisationKind.CERTIFICATION_BODY
+              else CertificationSubmission.enterprise_id)
+    return list(session.scalars(select(CertificationSubmission).where(
+        column == actor.organisation_id).order_by(CertificationSubmission.id.desc())))

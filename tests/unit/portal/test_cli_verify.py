@@ -1,0 +1,98 @@
+"""`pcf verify`: one line per check, the verdict, and exit statuses 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from portal.cli import main
+from tests.unit.label_cert.test_verify import NOW, VALID_UNTIL, World
+
+AT = NOW.isoformat()
+
+
+def _run(tmp_path: Path, label: str, bundle: dict[str, Any], *extra: str) -> Result:
+    bundle_file = tmp_path / "bundle.json"
+    bundle_file.write_text(json.dumps(bundle), encoding="utf-8")
+    return CliRunner().invoke(main, ["verify", label, "--bundle", str(bundle_file), *extra])
+
+
+def test_a_valid_label_from_a_file_exits_0(tmp_path: Path) -> None:
+    world = World()
+    label_file = tmp_path / "label.jwt"
+    label_file.write_text(world.token + "\n", encoding="utf-8")
+    result = _run(tmp_path, str(label_file), world.bundle(), "--at", AT)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"Label: {world.jti}"
+    assert any(line.startswith("✓ signature: EdDSA vc+jwt") for line in lines)
+    assert any(line.startswith("✓ status (revocation): valid") for line in lines)
+    assert any(line.startswith("✓ log inclusion: leaf 5") for line in lines)
+    assert "? status list signature: not checked" in result.output
+    assert lines[-1] == "Verdict: valid"
+
+
+def test_a_token_on_the_command_line_works(tmp_path: Path) -> None:
+    world = World()
+    result = _run(tmp_path, world.token, world.bundle(), "--at", AT)
+    assert result.exit_code == 0, result.output
+
+
+def test_revoked_exits_1(tmp_path: Path) -> None:
+    world = World()
+    world.revocation.set(world.rev_index, True)
+    result = _run(tmp_path, world.token, world.bundle(), "--at", AT)
+    assert result.exit_code == 1
+    assert "✗ status (revocation): revoked" in result.output
+    assert result.output.splitlines()[-1] == "Verdict: revoked"
+
+
+def test_suspended_expired_and_invalid_exit_1(tmp_path: Path) -> None:
+    world = World()
+    world.suspension.set(world.sus_index, True)
+    assert _run(tmp_path, world.token, world.bundle(), "--at", AT).exit_code == 1
+    late = (VALID_UNTIL + timedelta(days=1)).isoformat()
+    other = World()
+    expired = _run(tmp_path, other.token, other.bundle(), "--at", late)
+    assert expired.exit_code == 1
+    assert "Verdict: expired" in expired.output
+    fresh = World()
+    invalid = _run(tmp_path, fresh.token, fresh.bundle(in_log=False), "--at", AT)
+    assert invalid.exit_code == 1
+    assert "✗ log inclusion:" in invalid.output
+    assert "Verdict: invalid" in invalid.output
+
+
+def test_a_stale_status_list_exits_2(tmp_path: Path) -> None:
+    world = World()
+    bundle = world.bundle(fetched_at=NOW - timedelta(days=2))
+    result = _run(tmp_path, world.token, bundle, "--at", AT)
+    assert result.exit_code == 2
+    assert "? status (revocation): status unknown" in result.output
+    assert "Verdict: unknown" in result.output
+
+
+def test_unreadable_inputs_exit_2(tmp_path: Path) -> None:
+    world = World()
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    missing = CliRunner().invoke(
+        main, ["verify", world.token, "--bundle", str(tmp_path / "nope.json")])
+    assert missing.exit_code == 2
+    assert "cannot read the bundle" in missing.output
+    bad = CliRunner().invoke(main, ["verify", world.token, "--bundle", str(tmp_path / "bad.json")])
+    assert bad.exit_code == 2
+    assert "line 1, column 2" in bad.output
+    naive = _run(tmp_path, world.token, world.bundle(), "--at", "2026-01-01T00:00:00")
+    assert naive.exit_code == 2
+    assert "no timezone" in naive.output
+
+
+def test_help_documents_the_exit_statuses() -> None:
+    result = CliRunner().invoke(main, ["verify", "--help"])
+    assert result.exit_code == 0
+    assert "0 valid; 1 revoked, suspended, expired or invalid" in result.output
+    assert "2 status unknown, or unreadable input" in result.output
