@@ -29,7 +29,7 @@ def state_hash(state: Any) -> str | None:
 AUDIT_LOCK = 7_204_918_861  # the advisory-lock key of the audit chain (any fixed number)
 
 
-def _serialise(session: Session) -> None:
+def serialise_appends(session: Session) -> None:
     """Let one transaction at a time append to the chain. Locking the last row is not
     enough on PostgreSQL: a transaction that waited for it would then read that same row as
     "last" and fork the chain. An advisory lock, held to the end of the transaction, orders
@@ -57,7 +57,7 @@ def record(session: Session, *, actor: User | None, action: str, entity: str,
            entity_id: object, before: Any = None, after: Any = None, detail: str = "",
            organisation_id: int | None = None) -> AuditEvent:
     """Append one event in the caller's transaction."""
-    _serialise(session)
+    serialise_appends(session)
     last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
     previous = last.hash if last else GENESIS
     event = AuditEvent(

@@ -105,3 +105,99 @@ def test_a_submission_to_something_that_is_not_a_body_is_refused(cert_app: Flask
         with pytest.raises(InvalidInput):
             certification.submit(session, actor=actor, footprint_id=footprint_id,
                                  body_id=actor.organisation_id)
+
+
+def verified_submission(app: Flask) -> tuple[int, int, int, int]:
+    """(signer, second approver, enterprise member, submission id) of a verified submission."""
+    member, footprint_id = computed_footprint(app)
+    certifier = user(app, OrganisationKind.CERTIFICATION_BODY, Role.CERTIFIER, "c@cb.cn", "CB")
+    signer = user(app, OrganisationKind.CERTIFICATION_BODY, Role.SIGNER, "s@cb.cn", "CB")
+    with app.app_context(), app.extensions["pcf_db"].unit_of_work() as session:
+        cert = session.get(User, certifier)
+        assert cert is not None
+        row = certification.submit(session, actor=session.get(User, member),  # type: ignore[arg-type]
+                                   footprint_id=footprint_id, body_id=cert.organisation_id)
+        certification.act(session, actor=cert, submission_id=row.id,
+                          action=Action.START_REVIEW)
+        certification.reproduce(session, actor=cert, submission_id=row.id)
+        certification.act(session, actor=cert, submission_id=row.id, action=Action.VERIFY)
+        return signer, certifier, member, row.id
+
+
+def test_issuing_signs_allocates_status_bits_and_logs(cert_app: Flask) -> None:
+    import base64
+    from datetime import UTC, datetime
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from label_cert import transparency
+    from label_cert.label import verify_label
+    from label_cert.status_list import decode_list
+    from portal.db.models import LogCheckpoint, StatusListRecord
+    from portal.services import issuer_keys, labels
+
+    app = cert_app
+    signer, certifier, _member, submission_id = verified_submission(app)
+    host = app.extensions["pcf_settings"].public_host
+    with app.app_context(), app.extensions["pcf_db"].unit_of_work() as session:
+        sign_user, approver = session.get(User, signer), session.get(User, certifier)
+        assert sign_user is not None
+        assert approver is not None
+        with pytest.raises(Conflict, match="second approver"):
+            labels.issue(session, signer=sign_user, approver=sign_user,
+                         submission_id=submission_id)
+        label = labels.issue(session, signer=sign_user, approver=approver,
+                             submission_id=submission_id)
+        ring = issuer_keys.key_ring(session, body_id=label.body_id, host=host)
+        token, jti, log_index = label.token, label.jti, label.log_index
+        label_id = label.id
+        checkpoint = session.scalars(select(LogCheckpoint).order_by(
+            LogCheckpoint.size.desc())).first()
+        assert checkpoint is not None
+        leaves = [leaf.event.encode() for leaf in session.scalars(
+            select(transparency_leaf_table()).order_by(transparency_leaf_table().index))]
+        # suspend, reinstate, revoke: the bits follow, each a new log event
+        labels.change_status(session, signer=sign_user, label_id=label_id,
+                             action=Action.SUSPEND)
+        suspended = {r.purpose: r.encoded for r in session.scalars(select(StatusListRecord))}
+        labels.change_status(session, signer=sign_user, label_id=label_id,
+                             action=Action.REINSTATE)
+        labels.change_status(session, signer=sign_user, label_id=label_id,
+                             action=Action.REVOKE)
+        final = {r.purpose: r.encoded for r in session.scalars(select(StatusListRecord))}
+        revocation_index, suspension_index = label.revocation_index, label.suspension_index
+        size = session.scalars(select(LogCheckpoint.size).order_by(
+            LogCheckpoint.size.desc())).first()
+    verified = verify_label(token, lambda issuer: ring, datetime.now(UTC))
+    assert verified is not None
+    assert jti.startswith("urn:uuid:")
+    # the issued token is the leaf at its index, provably in the signed checkpoint's tree
+    assert leaves[log_index] == token.encode()
+    log = transparency.MerkleLog()
+    for leaf in leaves:
+        log.append(leaf)
+    transparency.verify_inclusion(transparency.leaf_hash(token.encode()), log_index,
+                                  checkpoint.size, log.inclusion_proof(log_index),
+                                  bytes.fromhex(checkpoint.root_hash))
+    public = Ed25519PublicKey.from_public_bytes(
+        labels.log_key(app.extensions["pcf_settings"].instance_path).public_key()
+        .public_bytes_raw())
+    body = transparency.Checkpoint(labels_origin(app), checkpoint.size,
+                                   bytes.fromhex(checkpoint.root_hash),
+                                   checkpoint.timestamp_ms).body()
+    public.verify(base64.urlsafe_b64decode(checkpoint.signature), body)
+    bit = lambda encoded, i: bool(decode_list(encoded)[i // 8] & (0x80 >> (i % 8)))  # noqa: E731
+    assert bit(suspended["suspension"], suspension_index)
+    assert not bit(final["suspension"], suspension_index)
+    assert bit(final["revocation"], revocation_index)
+    assert size == 4  # issue, suspend, reinstate, revoke
+
+
+def transparency_leaf_table():  # type: ignore[no-untyped-def]
+    from portal.db.models import TransparencyLeaf
+
+    return TransparencyLeaf
+
+
+def labels_origin(app: Flask) -> str:
+    return f"{app.extensions['pcf_settings'].public_host}/log"

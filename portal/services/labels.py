@@ -1,0 +1,197 @@
+"""Issuing and managing carbon labels in the portal: the signer (with a second approver)
+signs a verified submission with the body's key; the label gets random indexes in the body's
+revocation and suspension status lists; every issue, suspension, reinstatement and revocation
+is appended to the Merkle transparency log, whose signed checkpoint is renewed each time."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from label_cert import grading, transparency
+from label_cert.label import LabelCredential, ProductIdentity, StatusEntry, issue_label
+from label_cert.status_list import StatusList
+from label_cert.workflow import Action
+from portal.db.models import (
+    CarbonLabel,
+    CertificationSubmission,
+    FootprintRecord,
+    LogCheckpoint,
+    Organisation,
+    Product,
+    StatusListRecord,
+    TransparencyLeaf,
+    User,
+)
+from portal.services import audit, certification, issuer_keys
+from portal.services.errors import NotFound
+from portal.web import settings
+
+VALIDITY = timedelta(days=3 * 365)
+PURPOSES = ("revocation", "suspension")
+
+
+def log_key(instance: Path) -> Ed25519PrivateKey:
+    """The platform's transparency-log key, generated once into the instance folder."""
+    path = instance / "log_key"
+    if not path.exists():
+        raw = Ed25519PrivateKey.generate().private_bytes_raw()
+        path.write_text(base64.b64encode(raw).decode())
+        path.chmod(0o600)
+    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text().strip()))
+
+
+def log_origin() -> str:
+    return f"{settings().public_host}/log"
+
+
+def status_list_url(body_id: int, purpose: str) -> str:
+    return f"https://{settings().public_host}/status/{body_id}/{purpose}"
+
+
+def _status(session: Session, body_id: int, purpose: str
+            ) -> tuple[StatusListRecord, StatusList]:
+    issuer = issuer_keys.issuer_id(settings().public_host, body_id)
+    record = session.scalar(select(StatusListRecord).where(
+        StatusListRecord.body_id == body_id, StatusListRecord.purpose == purpose)
+        .with_for_update())
+    if record is None:
+        status = StatusList(issuer, purpose)  # type: ignore[arg-type]
+        record = StatusListRecord(body_id=body_id, purpose=purpose, encoded=status.encoded(),
+                                  allocated="[]", updated_at=datetime.now(UTC))
+        session.add(record)
+        session.flush()
+        return record, status
+    return record, StatusList.from_encoded(issuer, purpose, record.encoded,  # type: ignore[arg-type]
+                                           allocated=set(json.loads(record.allocated)))
+
+
+def _save(record: StatusListRecord, status: StatusList) -> None:
+    record.encoded = status.encoded()
+    record.allocated = json.dumps(sorted(status.allocated))
+    record.updated_at = datetime.now(UTC)
+
+
+def _log(session: Session) -> transparency.MerkleLog:
+    log = transparency.MerkleLog()
+    for leaf in session.scalars(select(TransparencyLeaf).order_by(TransparencyLeaf.index)):
+        log.append(leaf.event.encode())
+    return log
+
+
+def append_to_log(session: Session, leaf: bytes) -> int:
+    """Append one leaf and sign a new checkpoint; returns the leaf's index."""
+    audit.serialise_appends(session)  # one appender at a time, as for the audit chain
+    log = _log(session)
+    index = log.append(leaf)
+    session.add(TransparencyLeaf(index=index, event=leaf.decode(),
+                                 leaf_hash=transparency.leaf_hash(leaf).hex(),
+                                 created_at=datetime.now(UTC)))
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    signed = transparency.sign_checkpoint(
+        transparency.checkpoint(log, log_origin(), now_ms),
+        log_key(settings().instance_path).sign)
+    session.add(LogCheckpoint(size=log.size, root_hash=log.root().hex(), timestamp_ms=now_ms,
+                              signature=base64.urlsafe_b64encode(signed.signature).decode(),
+                              created_at=datetime.now(UTC)))
+    session.flush()
+    return index
+
+
+def _period(product: Product, footprint: FootprintRecord) -> tuple[date, date]:
+    try:
+        return date.fromisoformat(product.period_start), date.fromisoformat(product.period_end)
+    except ValueError:
+        year = footprint.created_at.year
+        return date(year, 1, 1), date(year, 12, 31)
+
+
+def _grade(session: Session, product: Product, headline: str) -> str:
+    peers = session.scalars(select(FootprintRecord.headline).join(
+        CertificationSubmission, CertificationSubmission.footprint_id == FootprintRecord.id)
+        .join(Product, Product.id == CertificationSubmission.product_id).where(
+        CarbonLabel.submission_id == CertificationSubmission.id,
+        Product.cpc_class == product.cpc_class,
+        Product.declared_unit == product.declared_unit)).all() if product.cpc_class else []
+    return grading.grade(headline, peers=list(peers)).grade
+
+
+def issue(session: Session, *, signer: User, approver: User,
+          submission_id: int) -> CarbonLabel:
+    """Sign the label of a verified submission (signer plus a second approver)."""
+    row = certification.act(session, actor=signer, submission_id=submission_id,
+                            action=Action.ISSUE, approver=approver)
+    product = session.get(Product, row.product_id)
+    footprint = session.get(FootprintRecord, row.footprint_id)
+    body = session.get(Organisation, row.body_id)
+    enterprise = session.get(Organisation, row.enterprise_id)
+    assert product is not None
+    assert footprint is not None
+    assert body is not None
+    assert enterprise is not None
+    entries = []
+    records = []
+    for purpose in PURPOSES:
+        record, status = _status(session, body.id, purpose)
+        index = status.allocate()
+        _save(record, status)
+        records.append(index)
+        entries.append(StatusEntry(purpose, index, status_list_url(body.id, purpose)))  # type: ignore[arg-type]
+    now = datetime.now(UTC).replace(microsecond=0)
+    totals = json.loads(footprint.result)["totals"]
+    credential = LabelCredential(
+        label_id=f"urn:uuid:{uuid.uuid4()}",
+        issuer=issuer_keys.issuer_id(settings().public_host, body.id),
+        valid_from=now, valid_until=now + VALIDITY,
+        product=ProductIdentity(product.name, enterprise.name, gtin=product.gtin or None,
+                                product_id=None if product.gtin else (
+                                    product.internal_id or f"product-{product.id}")),
+        declared_unit=product.declared_unit, footprint=totals,
+        reference_period=_period(product, footprint), release_hash=row.release_hash,
+        result_hash=row.result_hash, grade=_grade(session, product, footprint.headline),
+        certification_body=body.name, status=tuple(entries))
+    key = issuer_keys.ensure_key(session, body_id=body.id)
+    token = issue_label(credential, issuer_keys.signer_for(session, key), now)
+    count = session.scalar(select(func.count()).select_from(CarbonLabel).where(
+        CarbonLabel.gtin == product.gtin)) or 0
+    label = CarbonLabel(
+        submission_id=row.id, body_id=body.id, gtin=product.gtin, serial=f"{count + 1:06d}",
+        jti=credential.label_id, token=token, state="issued", revocation_index=records[0],
+        suspension_index=records[1], issued_at=now, valid_until=credential.valid_until)
+    session.add(label)
+    session.flush()
+    label.log_index = append_to_log(session, token.encode())
+    audit.record(session, actor=signer, action="label.issue", entity="label",
+                 entity_id=label.jti, after={"approver": approver.id, "kid": key.kid},
+                 organisation_id=body.id)
+    return label
+
+
+def change_status(session: Session, *, signer: User, label_id: int,
+                  action: Action) -> CarbonLabel:
+    """Suspend, reinstate or revoke a label: workflow rules, status bits, a log event."""
+    label = session.get(CarbonLabel, label_id)
+    if label is None or label.body_id != signer.organisation_id:
+        raise NotFound("no such label")
+    row = certification.act(session, actor=signer, submission_id=label.submission_id,
+                            action=action)
+    bits = {Action.SUSPEND: ("suspension", True), Action.REINSTATE: ("suspension", False),
+            Action.REVOKE: ("revocation", True)}[action]
+    record, status = _status(session, label.body_id, bits[0])
+    status.set(label.revocation_index if bits[0] == "revocation" else label.suspension_index,
+               bits[1])
+    _save(record, status)
+    label.state = {"label_issued": "issued"}.get(row.state, row.state)
+    append_to_log(session, transparency.canonical_event({
+        "type": action.value, "label": label.jti,
+        "at": datetime.now(UTC).isoformat(timespec="seconds")}))
+    audit.record(session, actor=signer, action=f"label.{action.value}", entity="label",
+                 entity_id=label.jti, organisation_id=label.body_id)
+    return label
