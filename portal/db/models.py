@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db.base import Base
@@ -404,6 +404,6 @@ class LogCheckpoint(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     size: Mapped[int] = mapped_column(unique=True)
     root_hash: Mapped[str] = mapped_column(String(64))
-    timestamp_ms: Mapped[int] = mapped_column()
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger)  # Unix milliseconds
     signature: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('root_hash', sa.String(length=64), nullable=False),
-    sa.Column('timestamp_ms', sa.Integer(), nullable=False),
+    sa.Column('timestamp_ms', sa.BigInteger(), nullable=False),
     sa.Column('signature', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_log_checkpoint')),

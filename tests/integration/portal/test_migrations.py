@@ -16,3 +16,11 @@ def test_downgrade_to_empty_and_upgrade_again(database_url: str) -> None:
     tables = set(inspect(engine).get_table_names())
     assert {"organisation", "user_account", "invitation", "audit_event"} <= tables
     engine.dispose()
+
+
+def test_the_migrations_match_the_models(database_url: str) -> None:
+    from alembic import command
+
+    from portal.migrate import alembic_config
+
+    command.check(alembic_config(database_url))  # raises when autogenerate finds a difference
