@@ -64,11 +64,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         home,
         products,
         publishing,
+        verify,
         wellknown,
     )
 
     navigation: list[tuple[str, str, tuple[Any, ...]]] = []
-    for module in (auth, home, publishing, products, wellknown):
+    for module in (auth, home, publishing, products, wellknown, verify):
         app.register_blueprint(module.blueprint)
         navigation.extend(getattr(module, "NAV", []))
     from portal.blueprints import api, api_products  # noqa: PLC0415

@@ -14,7 +14,10 @@ TRANSLATIONS = PACKAGE / "translations"
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 # Enum values shown through _() in templates.
 DYNAMIC = ("enterprise", "association", "certification_body", "operator", "member", "admin",
-           "certifier", "signer")
+           "certifier", "signer",
+           *(f"verdict_{v}" for v in ("valid", "suspended", "revoked", "expired", "invalid",
+                                      "unknown")),
+           *(f"check_{c}" for c in ("signature", "key", "status", "log", "label")))
 
 
 def compile_catalogues() -> list[Path]:

@@ -37,7 +37,8 @@ def computed_footprint(app: Flask) -> tuple[int, int]:
         actor = session.get(User, member)
         assert actor is not None
         product = products.create_product(session, actor=actor, fields=products.ProductFields(
-            name="bracket", declared_unit="kilogram", internal_id="B-1"))
+            name="bracket", declared_unit="kilogram", internal_id="B-1",
+            gtin="06901234567892"))
         product_models.edit_model(session, actor=actor, product_id=product.id,
                                   base_version=0, edit=replace_document(bracket_document()))
         product_id = product.id
@@ -201,3 +202,36 @@ def transparency_leaf_table():  # type: ignore[no-untyped-def]
 
 def labels_origin(app: Flask) -> str:
     return f"{app.extensions['pcf_settings'].public_host}/log"
+
+
+def test_the_public_page_from_the_qr_code(cert_app: Flask) -> None:
+    from portal.db.models import CarbonLabel
+    from portal.services import labels
+
+    app = cert_app
+    signer, certifier, _member, submission_id = verified_submission(app)
+    with app.app_context(), app.extensions["pcf_db"].unit_of_work() as session:
+        label = labels.issue(session, signer=session.get(User, signer),  # type: ignore[arg-type]
+                             approver=session.get(User, certifier),  # type: ignore[arg-type]
+                             submission_id=submission_id)
+        label_id, path = label.id, f"/01/{label.gtin}/21/{label.serial}"
+    client = app.test_client()
+    page = client.get(path).get_data(as_text=True)
+    assert "有效" in page
+    assert "✓" in page
+    assert "✗" not in page
+    assert client.get(f"{path}/qr.svg").data.startswith(b"<?xml")
+    assert client.get(f"{path}/label.png").data[:4] == b"\x89PNG"
+    assert client.get("/log/checkpoint").get_json()["size"] == 1
+    assert client.get("/log/proof/0").get_json()["proof"] == []
+    assert "无法确认" in client.get("/01/06901234567892/21/999999").get_data(as_text=True)
+    with app.app_context(), app.extensions["pcf_db"].unit_of_work() as session:
+        labels.change_status(session, signer=session.get(User, signer),  # type: ignore[arg-type]
+                             label_id=label_id, action=Action.REVOKE)
+    assert "已撤销" in client.get(path).get_data(as_text=True)
+    with app.extensions["pcf_db"].unit_of_work() as session:
+        row = session.get(CarbonLabel, label_id)
+        assert row is not None
+        header, payload, signature = row.token.split(".")
+        row.token = ".".join([header, payload[:-4] + "AAAA", signature])  # altered claims
+    assert "无效" in client.get(path).get_data(as_text=True)

@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 
 # public on purpose: logging in, registering, and what label verifiers need
 PUBLIC = {"auth.login", "auth.register", "static", "api-docs.openapi_json",
-          "wellknown.jwks", "wellknown.did_document"}
+          "wellknown.jwks", "wellknown.did_document", "verify.label", "verify.qr_code",
+          "verify.label_image", "verify.checkpoint", "verify.proof"}
 
 
 def concrete(rule: str) -> str:
