@@ -17,5 +17,5 @@ export PCF_SESSION_COOKIE_SECURE="${PCF_SESSION_COOKIE_SECURE:-false}"  # plain 
 .venv/bin/pcf background seed
 .venv/bin/pcf demo
 .venv/bin/pcf footprint examples/steel-bracket.yaml | head -20
-echo "Portal: http://127.0.0.1:8000  (Ctrl-C stops it)"
+echo "Portal starting on http://127.0.0.1:8000 unless --host/--port say otherwise (Ctrl-C stops it)"
 exec .venv/bin/pcf serve "$@"
