@@ -10,9 +10,9 @@ from typing import Any
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema, fields
 from sqlalchemy import select
 
+from portal.blueprints.api_schemas import JobSchema, MeSchema, ReleaseSchema
 from portal.db.models import Job, OrganisationKind, ReleaseRecord, ReleaseStatus, User
 from portal.services import api_tokens
 from portal.web import database
@@ -44,34 +44,6 @@ def authenticate() -> None:
         abort(401, message="unknown, revoked or inactive token")
     db.commit()  # last_used_at
     g.api_user = user
-
-
-class MeSchema(Schema):
-    email = fields.String()
-    name = fields.String()
-    role = fields.String()
-    organisation = fields.String()
-    organisation_kind = fields.String()
-
-
-class ReleaseSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    version = fields.String()
-    content_hash = fields.String()
-    base = fields.String()
-    extensions = fields.List(fields.String())
-    published_at = fields.DateTime()
-
-
-class JobSchema(Schema):
-    id = fields.String()
-    kind = fields.String()
-    status = fields.String()
-    progress = fields.Integer()
-    message = fields.String()
-    result = fields.Raw(allow_none=True)
-    error = fields.String()
 
 
 @blueprint.route("/me")

@@ -104,3 +104,31 @@ class ActivitySchema(Schema):
     unit = fields.String()
     sector = fields.String()
     geography = fields.String()
+
+
+class MeSchema(Schema):
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    organisation = fields.String()
+    organisation_kind = fields.String()
+
+
+class ReleaseSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    version = fields.String()
+    content_hash = fields.String()
+    base = fields.String()
+    extensions = fields.List(fields.String())
+    published_at = fields.DateTime()
+
+
+class JobSchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    progress = fields.Integer()
+    message = fields.String()
+    result = fields.Raw(allow_none=True)
+    error = fields.String()
