@@ -10,10 +10,11 @@ import json
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from sqlalchemy import select
 
-from label_cert import qr, transparency
-from portal.db.models import CarbonLabel, LogCheckpoint, TransparencyLeaf
+from label_cert import qr
+from portal.db.models import LogCheckpoint
 from portal.extensions import limiter
 from portal.services import verification
+from portal.services.labels import find_label, load_log
 from portal.web import database, settings
 
 blueprint = Blueprint("verify", __name__)
@@ -57,9 +58,7 @@ def qr_code(gtin: str, serial: str) -> Response:
 def label_image(gtin: str, serial: str) -> Response:
     """The printable label (value, unit, grade, QR) in Chinese, or English with ?lang=en."""
     with database().unit_of_work() as db:
-        row = db.scalar(select(CarbonLabel).where(CarbonLabel.serial == serial,
-                                                  CarbonLabel.gtin.in_(
-                                                      {gtin, gtin.lstrip("0")})))
+        row = find_label(db, gtin, serial)
         if row is None:
             abort(404)
         claims = json.loads(base64.urlsafe_b64decode(row.token.split(".")[1] + "=="))
@@ -94,10 +93,7 @@ def proof(index: int) -> Response:
         row = db.scalars(select(LogCheckpoint).order_by(LogCheckpoint.size.desc())).first()
         if row is None or index >= row.size:
             abort(404)
-        log = transparency.MerkleLog()
-        for leaf in db.scalars(select(TransparencyLeaf).where(
-                TransparencyLeaf.index < row.size).order_by(TransparencyLeaf.index)):
-            log.append(leaf.event.encode())
+        log = load_log(db, row.size)
         size = row.size
     return jsonify({"index": index, "size": size,
                     "proof": [h.hex() for h in log.inclusion_proof(index, size)]})

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from label_cert import grading, transparency
+from label_cert import grading, qr, transparency
 from label_cert.label import LabelCredential, ProductIdentity, StatusEntry, issue_label
 from label_cert.status_list import StatusList
 from label_cert.workflow import Action
@@ -79,9 +79,14 @@ def _save(record: StatusListRecord, status: StatusList) -> None:
     record.updated_at = datetime.now(UTC)
 
 
-def _log(session: Session) -> transparency.MerkleLog:
+def load_log(session: Session, size: int | None = None) -> transparency.MerkleLog:
+    """The transparency log rebuilt from its stored leaves (the first *size* of them).
+    Rebuilding is linear in the log's length; a persisted tree is for when it grows."""
+    query = select(TransparencyLeaf).order_by(TransparencyLeaf.index)
+    if size is not None:
+        query = query.where(TransparencyLeaf.index < size)
     log = transparency.MerkleLog()
-    for leaf in session.scalars(select(TransparencyLeaf).order_by(TransparencyLeaf.index)):
+    for leaf in session.scalars(query):
         log.append(leaf.event.encode())
     return log
 
@@ -89,7 +94,7 @@ def _log(session: Session) -> transparency.MerkleLog:
 def append_to_log(session: Session, leaf: bytes) -> int:
     """Append one leaf and sign a new checkpoint; returns the leaf's index."""
     audit.serialise_appends(session)  # one appender at a time, as for the audit chain
-    log = _log(session)
+    log = load_log(session)
     index = log.append(leaf)
     session.add(TransparencyLeaf(index=index, event=leaf.decode(),
                                  leaf_hash=transparency.leaf_hash(leaf).hex(),
@@ -159,10 +164,11 @@ def issue(session: Session, *, signer: User, approver: User,
         certification_body=body.name, status=tuple(entries))
     key = issuer_keys.ensure_key(session, body_id=body.id)
     token = issue_label(credential, issuer_keys.signer_for(session, key), now)
+    gtin = qr.gtin14(product.gtin) if product.gtin else ""  # one form for every lookup
     count = session.scalar(select(func.count()).select_from(CarbonLabel).where(
-        CarbonLabel.gtin == product.gtin)) or 0
+        CarbonLabel.gtin == gtin)) or 0
     label = CarbonLabel(
-        submission_id=row.id, body_id=body.id, gtin=product.gtin, serial=f"{count + 1:06d}",
+        submission_id=row.id, body_id=body.id, gtin=gtin, serial=f"{count + 1:06d}",
         jti=credential.label_id, token=token, state="issued", revocation_index=records[0],
         suspension_index=records[1], issued_at=now, valid_until=credential.valid_until)
     session.add(label)
@@ -195,3 +201,13 @@ def change_status(session: Session, *, signer: User, label_id: int,
     audit.record(session, actor=signer, action=f"label.{action.value}", entity="label",
                  entity_id=label.jti, organisation_id=label.body_id)
     return label
+
+
+def find_label(session: Session, gtin: str, serial: str) -> CarbonLabel | None:
+    """The label with this GTIN (any length, zero-padded to 14 when stored) and serial."""
+    try:
+        code = qr.gtin14(gtin)
+    except qr.LabelImageError:
+        return None
+    return session.scalar(select(CarbonLabel).where(CarbonLabel.gtin == code,
+                                                    CarbonLabel.serial == serial))

@@ -17,9 +17,9 @@ from label_cert import errors as label_errors
 from label_cert import transparency
 from label_cert.label import verify_label
 from label_cert.status_list import decode_list
-from portal.db.models import CarbonLabel, LogCheckpoint, StatusListRecord, TransparencyLeaf
+from portal.db.models import CarbonLabel, LogCheckpoint, StatusListRecord
 from portal.services import issuer_keys
-from portal.services.labels import log_key, log_origin
+from portal.services.labels import find_label, load_log, log_key, log_origin
 
 
 @dataclass
@@ -45,8 +45,7 @@ def verify(session: Session, *, gtin: str, serial: str, host: str, instance: Any
            now: datetime | None = None) -> Verification:
     """Verify the label with this GTIN (14 digits) and serial."""
     now = now or datetime.now(UTC)
-    label = session.scalar(select(CarbonLabel).where(
-        CarbonLabel.gtin.in_({gtin, gtin.lstrip("0")}), CarbonLabel.serial == serial))
+    label = find_label(session, gtin, serial)
     if label is None:
         return Verification("unknown", [Check("label", None, "no label with this code")])
     ring = issuer_keys.key_ring(session, body_id=label.body_id, host=host)
@@ -91,10 +90,7 @@ def _log_check(session: Session, label: CarbonLabel, instance: Any) -> Check:
         LogCheckpoint.size.desc())).first()
     if checkpoint is None or label.log_index is None:
         return Check("log", None, "the label is not in the transparency log yet")
-    log = transparency.MerkleLog()
-    for leaf in session.scalars(select(TransparencyLeaf).where(
-            TransparencyLeaf.index < checkpoint.size).order_by(TransparencyLeaf.index)):
-        log.append(leaf.event.encode())
+    log = load_log(session, checkpoint.size)
     body = transparency.Checkpoint(log_origin(), checkpoint.size,
                                    bytes.fromhex(checkpoint.root_hash),
                                    checkpoint.timestamp_ms).body()
