@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_TRANSLATION_DIRECTORIES="translations",
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
+        RATELIMIT_ENABLED=settings.ratelimit_enabled,
         TESTING=settings.testing,
         WTF_CSRF_TIME_LIMIT=None,
         API_TITLE="PCF portal API",
@@ -61,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from portal.blueprints import (  # noqa: PLC0415  (blueprints import services)
         auth,
+        certification,
         home,
         products,
         publishing,
@@ -69,7 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     navigation: list[tuple[str, str, tuple[Any, ...]]] = []
-    for module in (auth, home, publishing, products, wellknown, verify):
+    for module in (auth, home, publishing, products, certification, wellknown, verify):
         app.register_blueprint(module.blueprint)
         navigation.extend(getattr(module, "NAV", []))
     from portal.blueprints import api, api_products  # noqa: PLC0415

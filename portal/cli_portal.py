@@ -89,3 +89,22 @@ def i18n_compile() -> None:
 
     for path in compile_catalogues():
         click.echo(f"wrote {path}")
+
+
+@click.group("labels")
+def labels() -> None:
+    """Carbon labels kept by the portal."""
+
+
+@labels.command("expire")
+def labels_expire() -> None:
+    """Mark labels whose validity has ended as expired (run daily, e.g. from cron)."""
+    from portal.services.labels import expire_due  # noqa: PLC0415
+
+    app = create_app()
+    with app.app_context(), app.extensions["pcf_db"].unit_of_work() as session:
+        expired = expire_due(session)
+        names = [f"{label.gtin or '-'}/{label.serial} {label.jti}" for label in expired]
+    for name in names:
+        click.echo(f"expired: {name}")
+    click.echo(f"{len(names)} label(s) expired")

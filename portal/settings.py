@@ -29,6 +29,7 @@ class Settings:
     session_cookie_secure: bool = True
     login_rate_limit: str = "10 per minute"
     ratelimit_storage_url: str = "memory://"  # e.g. redis://... to share limits across workers
+    ratelimit_enabled: bool = True  # false only for load benchmarks (`python -m bench verify`)
     max_upload_bytes: int = 64 * 1024 * 1024
     jobs_inline: bool = False  # run in-process jobs in the calling thread (tests)
     testing: bool = False

@@ -3,19 +3,16 @@ comparisons and the bulk recompute. Model editing and results are nested bluepri
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal.blueprints import product_model, product_results
 from portal.blueprints.product_forms import ProductForm, ReleaseForm, ScenarioForm, flash_errors
-from portal.blueprints.product_labels import HELPERS
-from portal.blueprints.product_support import ENTERPRISE, actor, this_app
+from portal.blueprints.product_support import ENTERPRISE, actor, share_page_handlers, this_app
 from portal.db.models import OrganisationKind
 from portal.services import product_models, products, recompute, scenarios
-from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from portal.services.errors import Conflict, InvalidInput
 from portal.web import database, require
 
 blueprint = Blueprint("products", __name__, url_prefix="/products")
@@ -28,20 +25,7 @@ NAV: list[tuple[str, str, tuple[OrganisationKind, ...]]] = [
 ]
 
 
-@blueprint.context_processor
-def _helpers() -> dict[str, Any]:
-    return dict(HELPERS)
-
-
-@blueprint.errorhandler(NotFound)
-def _not_found(_exc: NotFound) -> tuple[str, int]:
-    return render_template("products/missing.html"), 404
-
-
-@blueprint.errorhandler(Forbidden)
-def _forbidden(exc: Forbidden) -> tuple[str, int]:
-    flash(str(exc), "error")
-    return render_template("products/missing.html"), 403
+share_page_handlers(blueprint)
 
 
 def _fields(form: ProductForm) -> products.ProductFields:

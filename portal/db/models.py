@@ -296,6 +296,11 @@ class CertificationSubmission(Base):
     state: Mapped[str] = mapped_column(String(32), index=True)
     reproduced_hash: Mapped[str | None] = mapped_column(String(64))
     reproduced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # JSON list of [category, submitted, reproduced] that differed at the last reproduction
+    reproduction: Mapped[str] = mapped_column(Text, default="[]")
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    round_number: Mapped[int] = mapped_column(default=1)  # 1 + resubmissions so far
     decision_note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -303,7 +308,8 @@ class CertificationSubmission(Base):
 
 
 class SubmissionDocument(Base):
-    """A supporting document of a submission (size- and type-capped upload)."""
+    """A supporting document of a submission (size- and type-capped upload), stored sealed in
+    the database so that an upload is part of the same transaction as its record."""
 
     __tablename__ = "submission_document"
 
@@ -314,7 +320,7 @@ class SubmissionDocument(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64))
-    stored_path: Mapped[str] = mapped_column(String(500))
+    content: Mapped[str] = mapped_column(Text)  # sealed with the enterprise's data key
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

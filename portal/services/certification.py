@@ -13,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from label_cert import workflow
+from label_cert.workflow import Action
 from portal.db.models import (
+    AuditEvent,
     CertificationSubmission,
     FootprintRecord,
     Organisation,
@@ -98,6 +100,8 @@ def act(session: Session, *, actor: User, submission_id: int, action: workflow.A
     row.updated_at = datetime.now(UTC)
     if note:
         row.decision_note = note
+    if action in (Action.REQUEST_CHANGES, Action.REJECT):
+        row.approved_by_id = row.approved_at = None
     audit.record(session, actor=actor, action=f"submission.{action.value}",
                  entity="submission", entity_id=row.id, before=before, after=_state(row),
                  detail=note, organisation_id=row.body_id)
@@ -133,6 +137,7 @@ def reproduce(session: Session, *, actor: User, submission_id: int) -> Reproduct
                         if submitted.get(k) != v)
     row.reproduced_hash = result.result_hash
     row.reproduced_at = datetime.now(UTC)
+    row.reproduction = json.dumps([list(d) for d in differences])
     audit.record(session, actor=actor, action="submission.reproduce", entity="submission",
                  entity_id=row.id, after=_state(row), organisation_id=row.body_id)
     return Reproduction(result.result_hash == row.result_hash, row.result_hash,
@@ -163,3 +168,82 @@ def for_organisation(session: Session, actor: User) -> list[CertificationSubmiss
               else CertificationSubmission.enterprise_id)
     return list(session.scalars(select(CertificationSubmission).where(
         column == actor.organisation_id).order_by(CertificationSubmission.id.desc())))
+
+
+def resubmit(session: Session, *, actor: User, submission_id: int, footprint_id: int,
+             note: str = "") -> CertificationSubmission:
+    """Answer requested changes with a (usually new) computed result of the same product: the
+    submission freezes that result's model version, release and hashes again, and the last
+    reproduction and approval no longer count."""
+    row = visible(session, actor, submission_id)
+    footprint = session.get(FootprintRecord, footprint_id)
+    if footprint is None or footprint.product_id != row.product_id:
+        raise InvalidInput({"footprint": "choose a computed result of the submitted product"})
+    version = session.get(ProductModelVersion, footprint.model_version_id)
+    release = session.get(ReleaseRecord, footprint.release_id)
+    assert version is not None
+    assert release is not None
+    act(session, actor=actor, submission_id=row.id, action=Action.RESUBMIT, note=note)
+    row.model_version_id, row.footprint_id, row.release_id = version.id, footprint.id, release.id
+    row.model_hash, row.release_hash = version.model_hash, release.content_hash
+    row.result_hash = footprint.result_hash
+    row.reproduced_hash = row.reproduced_at = None
+    row.reproduction = "[]"
+    row.round_number += 1
+    audit.record(session, actor=actor, action="submission.refreeze", entity="submission",
+                 entity_id=row.id, after=_state(row), organisation_id=row.enterprise_id)
+    return row
+
+
+def approve(session: Session, *, actor: User, submission_id: int) -> CertificationSubmission:
+    """Record the second approval of a verified submission (a certifier or signer of the body);
+    the signer who then issues the label must be someone else."""
+    row = visible(session, actor, submission_id)
+    if actor.organisation_id != row.body_id or actor.role.value not in ("certifier", "signer"):
+        raise Forbidden("approve: needs a certifier or signer of the certification body")
+    if row.state != workflow.State.VERIFIED.value:
+        raise Conflict(f"approve: the submission is {row.state}; only a verified submission "
+                       f"is approved for issuing")
+    row.approved_by_id = actor.id
+    row.approved_at = datetime.now(UTC)
+    audit.record(session, actor=actor, action="submission.approve", entity="submission",
+                 entity_id=row.id, after=_state(row), organisation_id=row.body_id)
+    return row
+
+
+def approver_of(session: Session, row: CertificationSubmission) -> User | None:
+    """The recorded second approver, if any."""
+    return session.get(User, row.approved_by_id) if row.approved_by_id else None
+
+
+def comment_targets(row: CertificationSubmission, session: Session) -> list[tuple[str, str]]:
+    """What a comment can be about: the whole submission, each process, each input
+    (value, label); the value is what is stored on the comment."""
+    version = session.get(ProductModelVersion, row.model_version_id)
+    assert version is not None
+    document = load_document(version)
+    targets = [("", "")]
+    for process in document.get("processes", []):
+        pid = str(process.get("id", ""))
+        targets.append((pid, str(process.get("name") or pid)))
+        for index, item in enumerate(process.get("inputs", []), start=1):
+            name = str(item.get("name") or f"input {index}")
+            targets.append((f"{pid} › {name}", f"{process.get('name') or pid} › {name}"))
+    return targets
+
+
+def comments(session: Session, row: CertificationSubmission) -> list[ReviewComment]:
+    return list(session.scalars(select(ReviewComment).where(
+        ReviewComment.submission_id == row.id).order_by(ReviewComment.id)))
+
+
+def history(session: Session, row: CertificationSubmission) -> list[AuditEvent]:
+    """The submission's audit events, oldest first (its labels' events included)."""
+    return list(session.scalars(select(AuditEvent).where(
+        AuditEvent.entity == "submission", AuditEvent.entity_id == str(row.id))
+        .order_by(AuditEvent.id)))
+
+
+def differences(row: CertificationSubmission) -> list[tuple[str, str, str]]:
+    """The (category, submitted, reproduced) values that differed at the last reproduction."""
+    return [tuple(d) for d in json.loads(row.reproduction or "[]")]

@@ -38,7 +38,10 @@ DEMO = (
     ("Taiyuan Bracket Co. (demo) / 太原支架有限公司（演示）", OrganisationKind.ENTERPRISE,
      "enterprise@demo.pcf", Role.ADMIN),
     ("Shanxi Certification Centre (demo) / 山西认证中心（演示）",
-     OrganisationKind.CERTIFICATION_BODY, "certifier@demo.pcf", Role.ADMIN),
+     OrganisationKind.CERTIFICATION_BODY, "certifier@demo.pcf", Role.CERTIFIER),
+    # a second member of the body: the signer (issuing needs a signer and another approver)
+    ("Shanxi Certification Centre (demo) / 山西认证中心（演示）",
+     OrganisationKind.CERTIFICATION_BODY, "signer@demo.pcf", Role.SIGNER),
 )
 
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from label_cert import grading, qr, transparency
+from label_cert import grading, qr, transparency, workflow
 from label_cert.label import LabelCredential, ProductIdentity, StatusEntry, issue_label
 from label_cert.status_list import StatusList
 from label_cert.workflow import Action
@@ -211,3 +211,34 @@ def find_label(session: Session, gtin: str, serial: str) -> CarbonLabel | None:
         return None
     return session.scalar(select(CarbonLabel).where(CarbonLabel.gtin == code,
                                                     CarbonLabel.serial == serial))
+
+
+SYSTEM = workflow.Actor(0, 0, "system", "system")
+
+
+def expire_due(session: Session, now: datetime | None = None) -> list[CarbonLabel]:
+    """Move every issued or suspended label whose validity has ended to "expired" (the
+    submission too), with an audit event each; run daily (`pcf labels expire`). A verifier
+    reads expiry from the signed label itself, so this keeps the portal's lists honest."""
+    now = now or datetime.now(UTC)
+    due = list(session.scalars(select(CarbonLabel).where(
+        CarbonLabel.state.in_(("issued", "suspended"))).order_by(CarbonLabel.id)))
+    expired = []
+    for label in due:
+        until = label.valid_until if label.valid_until.tzinfo else label.valid_until.replace(
+            tzinfo=UTC)  # SQLite returns naive datetimes
+        if until > now:
+            continue
+        row = session.get(CertificationSubmission, label.submission_id)
+        assert row is not None
+        before = row.state
+        row.state = workflow.transition(
+            workflow.Submission(row.enterprise_id, row.body_id, workflow.State(row.state)),
+            Action.EXPIRE, SYSTEM).value
+        row.updated_at = now
+        label.state = "expired"
+        audit.record(session, actor=None, action="label.expire", entity="submission",
+                     entity_id=row.id, before={"state": before}, after={"state": row.state},
+                     detail=label.jti, organisation_id=label.body_id)
+        expired.append(label)
+    return expired
