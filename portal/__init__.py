@@ -63,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.blueprints import (  # noqa: PLC0415  (blueprints import services)
         auth,
         certification,
+        grading,
         home,
         products,
         publishing,
@@ -71,7 +72,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     navigation: list[tuple[str, str, tuple[Any, ...]]] = []
-    for module in (auth, home, publishing, products, certification, wellknown, verify):
+    for module in (auth, home, publishing, products, certification, grading, wellknown,
+                   verify):
         app.register_blueprint(module.blueprint)
         navigation.extend(getattr(module, "NAV", []))
     from portal.blueprints import api, api_products  # noqa: PLC0415

@@ -413,3 +413,19 @@ class LogCheckpoint(Base):
     timestamp_ms: Mapped[int] = mapped_column(BigInteger)  # Unix milliseconds
     signature: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GradeThreshold(Base):
+    """The operator's grade thresholds for one CPC class and declared unit (label_cert.grading):
+    `bounds` is JSON [[grade, upper bound as decimal text], ...] in ascending order."""
+
+    __tablename__ = "grade_threshold"
+    __table_args__ = (UniqueConstraint("cpc_class", "declared_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cpc_class: Mapped[str] = mapped_column(String(20))
+    declared_unit: Mapped[str] = mapped_column(String(40))
+    bounds: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

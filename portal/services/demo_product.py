@@ -12,10 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db.models import Product, User
-from portal.services import product_models, products
+from portal.services import grading_tables, product_models, products
 from portal.services.model_document import Edit, EditContext
 
 DEMO_EMAIL = "enterprise@demo.pcf"
+OPERATOR_EMAIL = "operator@demo.pcf"
+DEMO_THRESHOLDS = "A <= 2.0\nB <= 3.0\nC <= 4.5"  # kg CO2e per kg, illustrative
 RELEASE = "shanxi-demo@1.0.0"
 NAME = "Galvanised steel bracket GS-40 / 镀锌钢支架 GS-40"
 # The example's own background ids and their counterparts in the seed release.
@@ -69,4 +71,9 @@ def ensure_demo_product(session: Session) -> Product | None:
 
     product_models.edit_model(session, actor=user, product_id=product.id, base_version=0,
                               edit=Edit("demo", "the worked example", apply))
+    operator = session.scalar(select(User).where(User.email == OPERATOR_EMAIL))
+    if operator is not None and grading_tables.table_for(session, "42999", "kilogram") is None:
+        grading_tables.set_table(session, actor=operator, cpc_class="42999",
+                                 declared_unit="kilogram", bounds_text=DEMO_THRESHOLDS,
+                                 note="illustrative demo thresholds, not a sector benchmark")
     return product

@@ -30,7 +30,7 @@ from portal.db.models import (
     TransparencyLeaf,
     User,
 )
-from portal.services import audit, certification, issuer_keys
+from portal.services import audit, certification, grading_tables, issuer_keys
 from portal.services.errors import NotFound
 from portal.web import settings
 
@@ -119,6 +119,11 @@ def _period(product: Product, footprint: FootprintRecord) -> tuple[date, date]:
 
 
 def _grade(session: Session, product: Product, headline: str) -> str:
+    """The operator's threshold table for the product's CPC class if set, else its rank
+    among certified peers (label_cert.grading)."""
+    table = grading_tables.table_for(session, product.cpc_class, product.declared_unit)
+    if table is not None:
+        return grading.grade(headline, table=table).grade
     peers = session.scalars(select(FootprintRecord.headline).join(
         CertificationSubmission, CertificationSubmission.footprint_id == FootprintRecord.id)
         .join(Product, Product.id == CertificationSubmission.product_id).where(
