@@ -18,7 +18,13 @@ from label_cert.workflow import Action
 from portal.blueprints.product_forms import ConfirmForm, flash_errors
 from portal.blueprints.product_support import actor, share_page_handlers
 from portal.db.models import OrganisationKind
-from portal.services import certification, certification_views, labels, submission_documents
+from portal.services import (
+    certification,
+    certification_views,
+    issuer_keys,
+    labels,
+    submission_documents,
+)
 from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.web import database, require
 
@@ -293,3 +299,27 @@ def label_status(submission_id: int, label_id: int, action: str) -> BaseResponse
         except Conflict as exc:
             _refused(exc)
     return _back(submission_id)
+
+
+@blueprint.route("/keys")
+@require(kinds=BODY)
+def keys() -> str:
+    """The body's signing keys: the active one and the retired ones still published."""
+    with database().unit_of_work() as db:
+        user = actor(db)
+        rows = certification_views.body_keys(db, user)
+        return render_template("certification/keys.html", rows=rows, user=user,
+                               confirm_form=ConfirmForm())
+
+
+@blueprint.route("/keys/rotate", methods=["POST"])
+@require(kinds=BODY)
+def rotate_key() -> BaseResponse:
+    """Start signing with a new key; the old one stays published for the labels it signed."""
+    if ConfirmForm().validate_on_submit():
+        with database().unit_of_work() as db:
+            user = actor(db)
+            record = issuer_keys.rotate(db, actor=user, body_id=user.organisation_id)
+            kid = record.kid
+        flash(_("New signing key %(kid)s.", kid=kid), "info")
+    return redirect(url_for(".keys"))

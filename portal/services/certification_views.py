@@ -3,8 +3,11 @@ the enterprise sees its own submissions, a body the ones addressed to it, nobody
 
 from __future__ import annotations
 
+import base64
 import json
+from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +19,7 @@ from portal.db.models import (
     CarbonLabel,
     CertificationSubmission,
     FootprintRecord,
+    IssuerKeyRecord,
     Organisation,
     OrganisationKind,
     Product,
@@ -162,3 +166,28 @@ def _processes(session: Session, row: CertificationSubmission) -> list[dict[str,
     assert version is not None
     processes: list[dict[str, Any]] = load_document(version).get("processes", [])
     return processes
+
+
+@dataclass
+class KeyRow:
+    kid: str
+    created_at: datetime
+    retired_at: datetime | None
+    labels: int  # labels signed with the key
+
+
+def body_keys(session: Session, actor: User) -> list[KeyRow]:
+    """The signing keys of the actor's certification body, newest first."""
+    if actor.organisation.kind is not OrganisationKind.CERTIFICATION_BODY:
+        raise NotFound("no keys")
+    signed = Counter(_kid(token) for token in session.scalars(select(CarbonLabel.token).where(
+        CarbonLabel.body_id == actor.organisation_id)))
+    return [KeyRow(r.kid, r.created_at, r.retired_at, signed[r.kid])
+            for r in session.scalars(select(IssuerKeyRecord).where(
+                IssuerKeyRecord.body_id == actor.organisation_id)
+                .order_by(IssuerKeyRecord.id.desc()))]
+
+
+def _kid(token: str) -> str:
+    header = json.loads(base64.urlsafe_b64decode(token.split(".", maxsplit=1)[0] + "=="))
+    return str(header.get("kid", ""))

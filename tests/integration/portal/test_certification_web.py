@@ -276,3 +276,30 @@ def test_labels_past_their_validity_expire(web_app: Flask) -> None:
     assert state(app, sid) == "expired"
     with app.app_context(), app.extensions["pcf_db"].unit_of_work() as session:
         assert labels.expire_due(session, datetime.now(UTC) + timedelta(days=5000)) == []
+
+
+def test_the_body_rotates_its_key_and_old_labels_keep_verifying(web_app: Flask) -> None:
+    app = web_app
+    from .test_certification import verified_submission
+
+    signer, approver, _member, sid = verified_submission(app)
+    with app.app_context(), app.extensions["pcf_db"].unit_of_work() as session:
+        label = labels.issue(session, signer=session.get(User, signer),  # type: ignore[arg-type]
+                             approver=session.get(User, approver),  # type: ignore[arg-type]
+                             submission_id=sid)
+        link = f"/01/{label.gtin}/21/{label.serial}"
+    certifier = client_for(app, "c@cb.cn")
+    page = certifier.get("/certification/keys").get_data(as_text=True)
+    assert page.count("<code>") == 1
+    assert 'id="rotate"' not in page  # a certifier sees the keys but does not rotate them
+    assert certifier.post("/certification/keys/rotate", data={
+        "csrf_token": csrf_token(certifier, "/certification/keys")}).status_code == 403
+    signer_client = client_for(app, "s@cb.cn")
+    post(signer_client, "/certification/keys/rotate", "/certification/keys")
+    page = signer_client.get("/certification/keys").get_data(as_text=True)
+    assert page.count("<code>") == 2
+    jwks = app.test_client().get("/.well-known/jwks.json").get_json()
+    assert len(jwks["keys"]) == 2  # the retired key stays published
+    assert 'data-verdict="valid"' in app.test_client().get(link).get_data(as_text=True)
+    make_user(app, OrganisationKind.ENTERPRISE, Role.ADMIN, "x@other.cn", "Other")
+    assert client_for(app, "x@other.cn").get("/certification/keys").status_code == 403
