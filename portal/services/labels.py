@@ -136,6 +136,7 @@ def _grade(session: Session, product: Product, headline: str) -> str:
 def issue(session: Session, *, signer: User, approver: User,
           submission_id: int) -> CarbonLabel:
     """Sign the label of a verified submission (signer plus a second approver)."""
+    audit.serialise_appends(session)  # one issuer at a time: serials and log indexes
     row = certification.act(session, actor=signer, submission_id=submission_id,
                             action=Action.ISSUE, approver=approver)
     product = session.get(Product, row.product_id)
