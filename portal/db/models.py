@@ -359,7 +359,6 @@ class CarbonLabel(Base):
     """An issued label: the signed token, its serial and status-list indexes, its state."""
 
     __tablename__ = "carbon_label"
-    __table_args__ = (UniqueConstraint("gtin", "serial"),)  # what the QR code resolves
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("certification_submission.id"),

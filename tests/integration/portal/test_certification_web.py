@@ -124,18 +124,21 @@ def test_the_whole_review_through_the_pages(web_app: Flask) -> None:
     detail = f"/certification/{sid}"
     assert state(app, sid) == "submitted"
     assert count(app, SubmissionDocument) == 2
+    with app.extensions["pcf_db"].unit_of_work() as session:
+        pdf = session.scalars(select(SubmissionDocument.id).where(
+            SubmissionDocument.filename == "电费单 2024.pdf")).one()
 
     # Only the enterprise and the addressed body see the submission and its documents.
     for outsider in ("o@ob.cn", "x@other.cn"):
         other = client_for(app, outsider)
         assert other.get(detail).status_code == 404
-        assert other.get(f"{detail}/documents/1").status_code == 404
+        assert other.get(f"{detail}/documents/{pdf}").status_code == 404
         assert f">{sid}<" not in other.get("/certification").get_data(as_text=True)
 
     certifier = client_for(app, "c@cb.cn")
     queue = certifier.get("/certification").get_data(as_text=True)
     assert f'/certification/{sid}"' in queue
-    download = certifier.get(f"{detail}/documents/1")
+    download = certifier.get(f"{detail}/documents/{pdf}")
     assert download.status_code == 200
     assert download.data == PDF
     assert "attachment" in download.headers["Content-Disposition"]
