@@ -1,4 +1,4 @@
-"""`python -m bench [engine|background|portal] [options]`: the benchmarks (engine by
+"""`python -m bench [engine|background|portal|verify] [options]`: the benchmarks (engine by
 default)."""
 
 import sys
@@ -11,6 +11,10 @@ elif len(sys.argv) > 1 and sys.argv[1] == "portal":
     from bench.portal_load import main as portal_main
 
     portal_main(sys.argv[2:])
+elif len(sys.argv) > 1 and sys.argv[1] == "verify":
+    from bench.verify import main as verify_main
+
+    verify_main(sys.argv[2:])
 else:
     from bench.engine import main as engine_main
 

@@ -161,9 +161,10 @@ def compute_once(base: str, prepared: Prepared) -> tuple[float, bool]:
 
 
 def start_server(instance: Path, database_url: str, port: int, workers: int,
-                 inline: bool) -> subprocess.Popen[bytes]:
+                 inline: bool, extra_env: dict[str, str] | None = None
+                 ) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PCF_INSTANCE_PATH": str(instance), "DATABASE_URL": database_url,
-           "PCF_JOBS_INLINE": "true" if inline else "false"}
+           "PCF_JOBS_INLINE": "true" if inline else "false", **(extra_env or {})}
     env.pop("CELERY_BROKER_URL", None)  # the in-process job runner, not a broker
     log = (instance / "gunicorn.log").open("wb")
     return subprocess.Popen(

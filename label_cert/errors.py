@@ -6,7 +6,7 @@ Other modules of the package add their own subclasses here. The tree so far::
     ├── IssuerKeyError                  issuer keys and key rings
     │   ├── KeyDecryptionError          wrong passphrase or not an encrypted Ed25519 key
     │   └── KeyRotationError            a rotation that would break the ring
-    └── LabelVerificationError          a label token that must not be trusted
+    └── LabelVerificationError          a label (or status list) token that must not be trusted
         ├── MalformedLabelError         not a compact JWS with JSON header and payload
         ├── DisallowedAlgorithmError    alg is not EdDSA (none, HS256, RS256, ...)
         ├── WrongTokenTypeError         typ is not vc+jwt
@@ -14,6 +14,7 @@ Other modules of the package add their own subclasses here. The tree so far::
         ├── UnexpectedHeaderError       any other header beyond alg, typ, kid
         ├── UnknownIssuerError          no published key set for the named issuer
         ├── UnknownSigningKeyError      kid not in the named issuer's key set
+        ├── KeyRetiredError             iat at or after the signing key's retirement
         ├── BadLabelSignatureError      signature does not match header and payload
         ├── LabelExpiredError           exp + leeway <= now
         ├── LabelNotYetValidError       nbf - leeway > now
@@ -42,7 +43,8 @@ class KeyRotationError(IssuerKeyError):
 
 
 class LabelVerificationError(LabelError):
-    """A label token was refused; the message says which check failed."""
+    """A label token (or a signed status list, which shares the checks) was refused; the
+    message says which check failed."""
 
 
 class MalformedLabelError(LabelVerificationError):
@@ -71,6 +73,11 @@ class UnknownIssuerError(LabelVerificationError):
 
 class UnknownSigningKeyError(LabelVerificationError):
     """The kid is absent from the named issuer's published keys (unknown or another body's)."""
+
+
+class KeyRetiredError(LabelVerificationError):
+    """The token's iat is at or after its key's retirement: a retired key stays published only
+    to verify what it signed while it was active."""
 
 
 class BadLabelSignatureError(LabelVerificationError):

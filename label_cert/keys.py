@@ -1,13 +1,19 @@
 """Ed25519 issuer keys of certification bodies: signers, encrypted storage and key rings.
 
 A ``KeyRing`` rotates with overlap and publishes its keys as a JWKS and a did:web document.
+A retired key's published JWK carries ``retired_at``: the NumericDate (Unix seconds, as JWT
+``iat``) from which the key signs nothing. Verifiers refuse a token whose ``iat`` is at or
+after it. The member is private (RFC 7517 §4: members a library does not understand are
+ignored), and deliberately not ``exp``, which would say the key itself expires: a retired key
+keeps verifying what it signed while active; only its signing ended.
 """
 
 from __future__ import annotations
 
 import base64
+import math
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote
@@ -26,6 +32,7 @@ from joserfc.jwk import OKPKey
 from label_cert.errors import IssuerKeyError, KeyDecryptionError, KeyRotationError
 
 SIGNING_ALGORITHM = "EdDSA"
+RETIRED_AT = "retired_at"  # published JWK member: NumericDate from which the key signs nothing
 
 
 def _b64url(raw: bytes) -> str:
@@ -56,7 +63,11 @@ class KeyStatus(Enum):
 
 @dataclass(frozen=True)
 class IssuerKey:
-    """One published Ed25519 key of a certification body; kid is its JWK thumbprint."""
+    """One published Ed25519 key of a certification body; kid is its JWK thumbprint.
+
+    A retired key has ``retired_on`` (the UTC day) and, when known, ``retired_at`` (the
+    instant); without the instant the key counts as signing until the end of that day.
+    """
 
     kid: str
     x: str
@@ -64,6 +75,11 @@ class IssuerKey:
     not_after: date
     status: KeyStatus = KeyStatus.ACTIVE
     retired_on: date | None = None
+    retired_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.retired_at is not None and self.retired_at.tzinfo is None:
+            raise IssuerKeyError(f"retired_at {self.retired_at!r} must be timezone-aware")
 
     @classmethod
     def from_public_jwk(
@@ -79,9 +95,29 @@ class IssuerKey:
         """The bare public JWK (kty, crv, x)."""
         return {"kty": "OKP", "crv": "Ed25519", "x": self.x}
 
-    def published_jwk(self) -> dict[str, str]:
-        """The public JWK as published in a JWKS: with kid, alg and use."""
-        return {**self.public_jwk, "kid": self.kid, "alg": SIGNING_ALGORITHM, "use": "sig"}
+    def signing_cutoff(self) -> int | None:
+        """The NumericDate from which this key signs nothing (None while it is active).
+
+        Rounded up to the second: a token's iat has whole seconds, and a label signed in the
+        second of the rotation but before it must still verify."""
+        if self.status is KeyStatus.ACTIVE:
+            return None
+        if self.retired_at is not None:
+            return math.ceil(self.retired_at.timestamp())
+        if self.retired_on is not None:
+            end = datetime.combine(self.retired_on + timedelta(days=1), time(), tzinfo=UTC)
+            return int(end.timestamp())
+        return None
+
+    def published_jwk(self) -> dict[str, str | int]:
+        """The public JWK as published in a JWKS: with kid, alg, use and, once retired,
+        ``retired_at``."""
+        jwk: dict[str, str | int] = {**self.public_jwk, "kid": self.kid}
+        jwk.update(alg=SIGNING_ALGORITHM, use="sig")
+        cutoff = self.signing_cutoff()
+        if cutoff is not None:
+            jwk[RETIRED_AT] = cutoff
+        return jwk
 
 
 @runtime_checkable
@@ -172,7 +208,8 @@ class KeyRing:
     @classmethod
     def start(cls, issuer: str, first_key: IssuerKey) -> KeyRing:
         """Open a ring with its first (active) key."""
-        return cls(issuer, (replace(first_key, status=KeyStatus.ACTIVE, retired_on=None),))
+        first = replace(first_key, status=KeyStatus.ACTIVE, retired_on=None, retired_at=None)
+        return cls(issuer, (first,))
 
     @property
     def signing_key(self) -> IssuerKey:
@@ -184,16 +221,19 @@ class KeyRing:
         return next((key for key in self.keys if key.kid == kid), None)
 
     def rotate(self, new_key: IssuerKey, on: date) -> KeyRing:
-        """Make new_key the signing key; the old one stays published, retired on ``on``."""
+        """Make new_key the signing key; the old one stays published, retired on ``on`` (a
+        day, or the exact instant when ``on`` is an aware datetime)."""
         if self.find(new_key.kid) is not None:
             raise KeyRotationError(f"key {new_key.kid} is already in the ring of {self.issuer}")
+        at = on if isinstance(on, datetime) else None
+        day = on.astimezone(UTC).date() if isinstance(on, datetime) else on
         kept = tuple(
-            replace(key, status=KeyStatus.RETIRED, retired_on=on)
+            replace(key, status=KeyStatus.RETIRED, retired_on=day, retired_at=at)
             if key.status is KeyStatus.ACTIVE
             else key
             for key in self.keys
         )
-        active = replace(new_key, status=KeyStatus.ACTIVE, retired_on=None)
+        active = replace(new_key, status=KeyStatus.ACTIVE, retired_on=None, retired_at=None)
         return KeyRing(self.issuer, (*kept, active))
 
     def without(self, kid: str) -> KeyRing:
@@ -212,7 +252,7 @@ class KeyRing:
         )
         return KeyRing(self.issuer, kept)
 
-    def jwks(self) -> dict[str, list[dict[str, str]]]:
+    def jwks(self) -> dict[str, list[dict[str, str | int]]]:
         """Return the JWKS of every published key: public parts only."""
         return {"keys": [key.published_jwk() for key in self.keys]}
 

@@ -1,66 +1,25 @@
 """The signed carbon label: a W3C VC 2.0 credential secured as a compact JWS (vc+jwt, EdDSA).
 
-Issuing signs through a ``Signer``; verifying refuses anything but EdDSA under a published kid.
+Issuing signs through a ``Signer``; verifying refuses anything but EdDSA under a published kid
+that was not yet retired at the label's iat (the JWS checks of ``vc_jwt``, shared with signed
+status lists), then checks the credential's claims and validity window.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from joserfc import jws
-from joserfc.errors import BadSignatureError, JoseError, UnsupportedAlgorithmError
-from joserfc.jwa import JWSAlgModel
-from joserfc.jwk import OKPKey
-from joserfc.jws import JWSRegistry
-
 from label_cert import errors as err
-from label_cert.keys import SIGNING_ALGORITHM, KeyRing, Signer, jwk_thumbprint
+from label_cert.keys import Signer
+from label_cert.vc_jwt import KeySource, read_token, sign_compact, verify_signed
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 LABEL_TYPE = "ProductCarbonFootprintLabel"
-TOKEN_TYPE = "vc+jwt"
 DEFAULT_STANDARD = "ISO 14067:2018 / GB/T 24067-2024"
-_SMUGGLING_HEADERS = frozenset({"jwk", "jku", "x5u", "x5c"})
-_ALLOWED_HEADERS = frozenset({"alg", "typ", "kid"})
-
-KeySource = KeyRing | Mapping[str, Any]
-_Jwk = dict[str, str | list[str]]
-
-
-class _EdDSAOnlyRegistry(JWSRegistry):
-    """A joserfc registry that hands out EdDSA and nothing else, whatever the token says."""
-
-    def get_alg(self, name: str) -> JWSAlgModel:
-        """Return EdDSA; refuse any other name."""
-        if name != SIGNING_ALGORITHM:
-            raise UnsupportedAlgorithmError(f"Algorithm of '{name}' is not allowed")
-        # joserfc warns that RFC 9864 deprecates "EdDSA"; the decision table fixes it for now.
-        return self.algorithms[SIGNING_ALGORITHM]
-
-
-_REGISTRY = _EdDSAOnlyRegistry(algorithms=[SIGNING_ALGORITHM])
-
-
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _b64url_json(segment: str) -> dict[str, Any]:
-    try:
-        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-        value = json.loads(raw)
-    except (binascii.Error, ValueError) as exc:
-        raise err.MalformedLabelError("token segment is not base64url-encoded JSON") from exc
-    if not isinstance(value, dict):
-        raise err.MalformedLabelError("token header and payload must be JSON objects")
-    return value
 
 
 def _instant(moment: datetime) -> str:
@@ -181,7 +140,6 @@ class VerifiedLabel:
 
 def issue_label(credential: LabelCredential, signer: Signer, issued_at: datetime) -> str:
     """Sign the credential as a compact JWS whose JWT claims mirror the VC fields."""
-    header = {"alg": SIGNING_ALGORITHM, "typ": TOKEN_TYPE, "kid": signer.kid}
     claims = {
         "iss": credential.issuer,
         "jti": credential.label_id,
@@ -190,45 +148,7 @@ def issue_label(credential: LabelCredential, signer: Signer, issued_at: datetime
         "exp": _epoch(credential.valid_until),
         **credential.to_vc(),
     }
-    encode = json.dumps
-    signing_input = (
-        _b64url(encode(header, separators=(",", ":")).encode())
-        + "."
-        + _b64url(encode(claims, separators=(",", ":"), ensure_ascii=False).encode())
-    )
-    return signing_input + "." + _b64url(signer.sign(signing_input.encode("ascii")))
-
-
-def _check_header(header: Mapping[str, Any]) -> str:
-    smuggled = _SMUGGLING_HEADERS & header.keys()
-    if smuggled:
-        raise err.KeySmugglingError(f"label header carries key material: {sorted(smuggled)}")
-    if header.get("alg") != SIGNING_ALGORITHM:
-        raise err.DisallowedAlgorithmError(f"alg {header.get('alg')!r} is not allowed; use EdDSA")
-    if header.get("typ") != TOKEN_TYPE:
-        raise err.WrongTokenTypeError(f"typ {header.get('typ')!r} is not {TOKEN_TYPE}")
-    extra = header.keys() - _ALLOWED_HEADERS
-    if extra:
-        raise err.UnexpectedHeaderError(f"label header has unexpected parameters {sorted(extra)}")
-    kid = header.get("kid")
-    if not isinstance(kid, str) or not kid:
-        raise err.UnknownSigningKeyError("label header has no kid")
-    return kid
-
-
-def _published_keys(source: KeySource | None, issuer: str) -> dict[str, _Jwk]:
-    if source is None:
-        raise err.UnknownIssuerError(f"no published keys for issuer {issuer!r}")
-    if isinstance(source, KeyRing):
-        if source.issuer != issuer:
-            raise err.UnknownIssuerError(f"key ring of {source.issuer!r} served for {issuer!r}")
-        return {key.kid: dict(key.public_jwk) for key in source.keys}
-    published: dict[str, _Jwk] = {}
-    for jwk in source.get("keys", []):
-        bare = {"kty": jwk.get("kty"), "crv": jwk.get("crv"), "x": jwk.get("x")}
-        # Trust the thumbprint, not the kid a JWKS claims for it.
-        published[jwk_thumbprint(bare)] = bare
-    return published
+    return sign_compact(claims, signer)
 
 
 def _claim(claims: Mapping[str, Any], name: str, kind: type) -> Any:
@@ -258,31 +178,16 @@ def verify_label(
     now: datetime,
     leeway_seconds: int = 60,
 ) -> VerifiedLabel:
-    """Verify a label against its issuer's published keys; raise LabelVerificationError if not."""
-    parts = token.split(".")
-    if len(parts) != 3 or not all(parts):
-        raise err.MalformedLabelError("a label is a compact JWS of three non-empty segments")
-    kid = _check_header(_b64url_json(parts[0]))
-    unverified = _b64url_json(parts[1])
-    issuer = unverified.get("iss")
+    """Verify a label against its issuer's published keys; raise LabelVerificationError if not.
+
+    Besides signature, header and validity window, the label's iat must precede its key's
+    retirement (KeyRing, or ``retired_at`` in a published JWK)."""
+    unverified = read_token(token, "label")
+    issuer = unverified.claims.get("iss")
     if not isinstance(issuer, str) or not issuer:
         raise err.MissingLabelFieldError("label lacks the 'iss' claim")
-    public_jwk = _published_keys(jwks_of_issuer(issuer), issuer).get(kid)
-    if public_jwk is None:
-        raise err.UnknownSigningKeyError(f"kid {kid!r} is not published by issuer {issuer!r}")
-    try:
-        verified = jws.deserialize_compact(
-            token, OKPKey.import_key(public_jwk), [SIGNING_ALGORITHM], _REGISTRY
-        )
-    except BadSignatureError as exc:
-        raise err.BadLabelSignatureError("label signature does not match its content") from exc
-    except UnsupportedAlgorithmError as exc:
-        raise err.DisallowedAlgorithmError(str(exc)) from exc
-    except JoseError as exc:
-        raise err.MalformedLabelError(f"label is not a valid JWS: {exc}") from exc
-    claims = json.loads(verified.payload)
-
-    iat = _claim(claims, "iat", int)
+    signed = verify_signed(token, unverified, jwks_of_issuer(issuer), issuer, "label")
+    claims, iat = signed.claims, signed.issued_at
     nbf = _claim(claims, "nbf", int)
     exp = _claim(claims, "exp", int)
     jti = _claim(claims, "jti", str)
@@ -303,5 +208,5 @@ def verify_label(
     ):
         raise err.ClaimMismatchError("nbf / exp / jti disagree with validFrom / validUntil / id")
     return VerifiedLabel(
-        kid, issuer, datetime.fromtimestamp(iat, UTC), not_before, expires, claims
+        signed.kid, issuer, datetime.fromtimestamp(iat, UTC), not_before, expires, claims
     )

@@ -1,7 +1,9 @@
 """W3C Bitstring Status List v1.0: issuer-side lists and verifier-side status checks.
 
-Owns random index allocation, the GZIP + multibase encoding, the unsigned status list
-credential payload, and a zip-bomb-safe, staleness-aware `check_status`.
+Owns random index allocation, the GZIP + multibase encoding, the status list credential
+payload, its signing as a vc+jwt compact JWS (`sign_status_list`, the label's header and key
+rules) and verification against the issuer's keys (`verify_status_list`), and a
+zip-bomb-safe, staleness-aware `check_status`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,13 @@ import re
 import secrets
 import zlib
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
+
+from label_cert.errors import LabelError
+from label_cert.keys import Signer
+from label_cert.vc_jwt import KeySource, read_token, sign_compact, verify_signed
 
 Purpose = Literal["revocation", "suspension"]
 PURPOSES: Final[frozenset[str]] = frozenset({"revocation", "suspension"})
@@ -54,6 +61,11 @@ class OversizedStatusListError(StatusListError):
 
 class MalformedStatusListError(StatusListError):
     """The status list credential or its encoded list is not well formed."""
+
+
+class StatusListSignatureError(StatusListError):
+    """The signed status list was refused: header, algorithm, unknown or foreign kid, retired
+    key or bad signature (the label_cert error that said why is the ``__cause__``)."""
 
 
 def _check_index(index: int, length: int) -> None:
@@ -278,3 +290,56 @@ def check_status(
     bits = decode_list(encoded_list, max_bits)
     _check_index(index, len(bits) * 8)
     return _bit(bits, index)
+
+
+def sign_status_list(payload: Mapping[str, Any], signer: Signer, issued_at: datetime) -> str:
+    """Sign a status list credential payload as a compact JWS (typ vc+jwt, EdDSA, kid).
+
+    The JWT claims iss, iat, nbf and exp mirror issuer, the signing time, validFrom and
+    validUntil, as on labels."""
+    claims = {
+        "iss": _issuer_id(payload),
+        "iat": int(issued_at.astimezone(UTC).timestamp()),
+        "nbf": int(_parse_time(payload, "validFrom").timestamp()),
+        "exp": int(_parse_time(payload, "validUntil").timestamp()),
+        **payload,
+    }
+    return sign_compact(claims, signer)
+
+
+@dataclass(frozen=True)
+class VerifiedStatusList:
+    """A status list credential whose signature, key and issuer checked out."""
+
+    kid: str
+    signed_at: datetime
+    payload: dict[str, Any] = field(repr=False)
+
+
+def verify_status_list(
+    token: str, keys: KeySource | None, issuer_expected: str
+) -> VerifiedStatusList:
+    """Verify a signed status list against the expected issuer's published keys.
+
+    Refuses what labels refuse (header, alg, unknown or another issuer's kid, a key retired
+    before iat, bad signature) and a list that names another issuer; the caller then reads
+    bits with `check_status`, measuring staleness from the earlier of fetch and signing."""
+    try:
+        unverified = read_token(token, "status list")
+        signed = verify_signed(token, unverified, keys, issuer_expected, "status list")
+    except LabelError as exc:
+        raise StatusListSignatureError(f"{type(exc).__name__}: {exc}") from exc
+    payload = signed.claims
+    types = payload.get("type")
+    if not isinstance(types, list) or "BitstringStatusListCredential" not in types:
+        raise MalformedStatusListError("the signed payload is not a BitstringStatusListCredential")
+    issuer = _issuer_id(payload)
+    if issuer != issuer_expected or payload.get("iss") != issuer_expected:
+        raise IssuerMismatchError(
+            f"status list issued by {issuer!r} (iss {payload.get('iss')!r}), "
+            f"expected {issuer_expected!r}"
+        )
+    window = (_parse_time(payload, "validFrom"), _parse_time(payload, "validUntil"))
+    if [payload.get("nbf"), payload.get("exp")] != [int(m.timestamp()) for m in window]:
+        raise MalformedStatusListError("nbf / exp disagree with validFrom / validUntil")
+    return VerifiedStatusList(signed.kid, datetime.fromtimestamp(signed.issued_at, UTC), payload)

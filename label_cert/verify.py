@@ -1,17 +1,22 @@
 """Offline verification of a carbon label against a cached verification bundle.
 
-A bundle is one JSON object, trusted as a whole (fetch it from a portal you trust)::
+A bundle is one JSON object (the portal serves one per label at
+``/01/{GTIN}/21/{serial}/bundle.json``)::
 
     {"jwks": {issuer id: JWKS},
-     "status_lists": {status list credential URL: {"credential": <status list VC payload>,
+     "status_lists": {status list credential URL: {"token": signed status list (vc+jwt),
                                                     "fetched_at": ISO 8601 time with zone}},
      "checkpoint": {"origin": str, "size": int, "root": hex SHA-256, "timestamp_ms": int,
                     "signature": base64url Ed25519 over the checkpoint body,
                     "public_key": the log's Ed25519 public JWK},
      "inclusion_proofs": {label jti: {"index": int, "size": int, "proof": [hex, ...]}}}
 
-The log leaf of a label is its compact token (ASCII bytes). Status list credentials are not
-signed yet, so that check always reads "not checked" and never counts as passed.
+The JWKS and the log's key are trusted as given (take the bundle from a portal you trust, or
+compare them with the published ones); everything else is checked against them. Each status
+list must be signed by a key the label's issuer publishes (not retired before it signed) and
+name that issuer. Its age counts from the earlier of ``fetched_at`` and its signing time, so
+past its ``ttl`` the status is unknown however the bundle dates it. The log leaf of a label
+is its compact token (ASCII bytes).
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from label_cert import errors as err
 from label_cert import status_list as sl
 from label_cert import transparency as tl
-from label_cert.label import KeySource, VerifiedLabel, verify_label
+from label_cert.label import VerifiedLabel, verify_label
+from label_cert.vc_jwt import KeySource
 
 
 class Outcome(StrEnum):
@@ -93,19 +99,20 @@ def _section(bundle: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return value
 
 
+def _keys_of(bundle: Mapping[str, Any], issuer: str) -> KeySource | None:
+    """The issuer's JWKS from the bundle (None when absent)."""
+    jwks = _section(bundle, "jwks")
+    keys = jwks.get(issuer)
+    return keys if isinstance(keys, Mapping) else None
+
+
 def _check_signature(
     token: str, bundle: Mapping[str, Any], now: datetime
 ) -> tuple[Check, VerifiedLabel | None]:
-    """Signature, algorithm, typ, kid and validity period, all through label.verify_label."""
+    """Signature, algorithm, typ, kid, key retirement and validity period (verify_label)."""
     name = "signature"
     try:
-        jwks = _section(bundle, "jwks")
-
-        def resolver(issuer: str) -> KeySource | None:
-            keys = jwks.get(issuer)
-            return keys if isinstance(keys, Mapping) else None
-
-        verified = verify_label(token, resolver, now)
+        verified = verify_label(token, lambda issuer: _keys_of(bundle, issuer), now)
     except _BundleError as exc:
         return Check(name, Outcome.UNKNOWN, str(exc)), None
     except err.LabelExpiredError as exc:
@@ -128,35 +135,79 @@ def _parse_time(value: Any) -> datetime:
     return moment
 
 
+@dataclass(frozen=True)
+class _ListResult:
+    """What one credentialStatus entry gave: its check, the bit (None: unknown), and the
+    signed list's verification (None: not in the bundle; a str: why it was refused)."""
+
+    check: Check
+    bit: bool | None
+    signed: sl.VerifiedStatusList | str | None
+
+
 def _check_entry(
-    entry: Any, lists: Mapping[str, Any], issuer: str, now: datetime
-) -> tuple[Check, bool | None]:
-    """Return the check and the status bit (None when unknown)."""
+    entry: Any, lists: Mapping[str, Any], keys: KeySource | None, issuer: str, now: datetime
+) -> _ListResult:
     if not isinstance(entry, Mapping):
-        return Check("status", Outcome.UNKNOWN, "malformed credentialStatus entry"), None
+        return _ListResult(Check("status", Outcome.UNKNOWN, "malformed credentialStatus entry"),
+                           None, None)
     purpose, url = entry.get("statusPurpose"), entry.get("statusListCredential")
     name = f"status ({purpose})"
     if purpose not in sl.PURPOSES:
-        return Check(name, Outcome.UNKNOWN, f"unsupported status purpose {purpose!r}"), None
+        return _ListResult(
+            Check(name, Outcome.UNKNOWN, f"unsupported status purpose {purpose!r}"), None, None
+        )
     cached = lists.get(url) if isinstance(url, str) else None
-    if not isinstance(cached, Mapping) or not isinstance(cached.get("credential"), Mapping):
-        return Check(name, Outcome.UNKNOWN, f"status list {url} is not in the bundle"), None
+    if not isinstance(cached, Mapping) or not isinstance(cached.get("token"), str):
+        return _ListResult(
+            Check(name, Outcome.UNKNOWN, f"status list {url} is not in the bundle"), None, None
+        )
+    try:
+        signed = sl.verify_status_list(cached["token"], keys, issuer)
+        if signed.payload.get("id") != url:  # another list of the issuer, swapped in
+            raise sl.MalformedStatusListError(f"the list's id is {signed.payload.get('id')!r}")
+    except sl.StatusListError as exc:
+        refused = f"{url}: {exc}"
+        return _ListResult(
+            Check(name, Outcome.UNKNOWN, "status unknown: the status list was refused"),
+            None, refused,
+        )
     try:
         index = int(entry.get("statusListIndex", ""))
-        bit = sl.check_status(
-            cached["credential"], issuer, index, now, _parse_time(cached.get("fetched_at")),
-            purpose=purpose,
-        )
+        fetched_at = min(_parse_time(cached.get("fetched_at")), signed.signed_at)
+        bit = sl.check_status(signed.payload, issuer, index, now, fetched_at, purpose=purpose)
     except (sl.StatusListError, _BundleError, ValueError, TypeError) as exc:
-        return Check(name, Outcome.UNKNOWN, f"status unknown: {exc}"), None
+        return _ListResult(Check(name, Outcome.UNKNOWN, f"status unknown: {exc}"), None, signed)
     if bit:
         word = "revoked" if purpose == "revocation" else "suspended"
-        return Check(name, Outcome.FAILED, f"{word} (bit {index} of {url} is set)"), True
-    return Check(name, Outcome.PASSED, f"valid (bit {index} of {url} is clear)"), False
+        return _ListResult(
+            Check(name, Outcome.FAILED, f"{word} (bit {index} of {url} is set)"), True, signed
+        )
+    return _ListResult(
+        Check(name, Outcome.PASSED, f"valid (bit {index} of {url} is clear)"), False, signed
+    )
+
+
+def _signature_check(results: list[_ListResult], issuer: str) -> Check:
+    name = "status list signature"
+    refused = [r.signed for r in results if isinstance(r.signed, str)]
+    if refused:
+        return Check(name, Outcome.FAILED, "; ".join(refused))
+    signed = [r.signed for r in results if isinstance(r.signed, sl.VerifiedStatusList)]
+    if not signed or len(signed) < len(results):
+        return Check(name, Outcome.UNKNOWN, "not every status list is in the bundle")
+    kids = sorted({s.kid for s in signed})
+    oldest = min(s.signed_at for s in signed)
+    return Check(name, Outcome.PASSED,
+                 f"{len(signed)} list(s) signed by {issuer} (kid {', '.join(kids)}), "
+                 f"the oldest at {oldest:%Y-%m-%dT%H:%M:%SZ}")
 
 
 def _check_status(
-    verified: VerifiedLabel | None, bundle: Mapping[str, Any], now: datetime
+    verified: VerifiedLabel | None,
+    bundle: Mapping[str, Any],
+    keys: KeySource | None,
+    now: datetime,
 ) -> tuple[list[Check], Verdict | None]:
     """Return the status checks and REVOKED / SUSPENDED / VALID, or None when unknown."""
     if verified is None:
@@ -168,23 +219,19 @@ def _check_status(
         lists = _section(bundle, "status_lists")
     except _BundleError as exc:
         return [Check("status", Outcome.UNKNOWN, str(exc))], None
-    checks: list[Check] = []
-    set_purposes: set[str] = set()
-    unknown = False
-    for entry in entries:
-        check, bit = _check_entry(entry, lists, verified.issuer, now)
-        checks.append(check)
-        unknown = unknown or bit is None
-        if bit:
-            set_purposes.add(str(entry.get("statusPurpose")))
-    checks.append(Check(
-        "status list signature", Outcome.NOT_CHECKED,
-        "not checked: status list credentials are not signed yet",
-    ))
+    results = [_check_entry(entry, lists, keys, verified.issuer, now) for entry in entries]
+    checks = [r.check for r in results]
+    checks.append(_signature_check(results, verified.issuer))
+    set_purposes = {
+        str(entry.get("statusPurpose"))
+        for entry, r in zip(entries, results, strict=True)
+        if r.bit
+    }
     if "revocation" in set_purposes:
         return checks, Verdict.REVOKED
     if "suspension" in set_purposes:
         return checks, Verdict.SUSPENDED
+    unknown = any(r.bit is None for r in results)
     return checks, None if unknown else Verdict.VALID
 
 
@@ -277,7 +324,8 @@ def verify_offline(token: str, bundle: Mapping[str, Any], now: datetime) -> Repo
     claims = _unverified_claims(token)
     jti = claims.get("jti")
     signature, verified = _check_signature(token, bundle, now)
-    status_checks, status = _check_status(verified, bundle, now)
+    keys = _keys_of(bundle, verified.issuer) if verified is not None else None
+    status_checks, status = _check_status(verified, bundle, keys, now)
     inclusion = _check_inclusion(token, jti, verified, bundle)
     checks = (signature, *status_checks, inclusion)
     expired = signature.name == "validity period"

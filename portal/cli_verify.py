@@ -44,8 +44,9 @@ def _read(path: Path, what: str) -> str:
 @click.command()
 @click.argument("label", metavar="LABEL_FILE_OR_TOKEN")
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(path_type=Path),
-              help="Verification bundle (JSON): issuer JWKS, status lists, log checkpoint, "
-                   "inclusion proofs.")
+              help="Verification bundle (JSON; the portal serves one at "
+                   "/01/GTIN/21/SERIAL/bundle.json): issuer JWKS, signed status lists, log "
+                   "checkpoint, inclusion proof.")
 @click.option("--at", "at", metavar="ISO", default=None,
               help="Verify as of this time (ISO 8601 with a timezone); default: now.")
 def verify(label: str, bundle_path: Path, at: str | None) -> None:

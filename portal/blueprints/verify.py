@@ -1,6 +1,6 @@
 """The public verification page behind the QR code (GS1 Digital Link /01/{GTIN}/21/{serial}),
-its QR code and printable label, and the transparency log's checkpoint and proofs. Public on
-purpose; rate-limited."""
+its QR code, printable label, token and offline bundle; the bodies' signed status lists; and
+the transparency log's checkpoint, leaves and proofs. Public on purpose; rate-limited."""
 
 from __future__ import annotations
 
@@ -8,17 +8,26 @@ import base64
 import json
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
-from sqlalchemy import select
 
 from label_cert import qr
-from portal.db.models import LogCheckpoint
 from portal.extensions import limiter
-from portal.services import verification
-from portal.services.labels import find_label, load_log
+from portal.services import bundles, status_lists, transparency_log, verification
+from portal.services.errors import InvalidInput, NotFound
+from portal.services.labels import find_label
 from portal.web import database, settings
 
 blueprint = Blueprint("verify", __name__)
 LIMIT = "120 per minute"
+
+
+@blueprint.errorhandler(NotFound)
+def _not_found(exc: NotFound) -> tuple[Response, int]:
+    return jsonify({"error": str(exc)}), 404
+
+
+@blueprint.errorhandler(InvalidInput)
+def _invalid(exc: InvalidInput) -> tuple[Response, int]:
+    return jsonify({"errors": exc.errors}), 400
 
 
 def _uri(gtin: str, serial: str) -> str:
@@ -71,18 +80,50 @@ def label_image(gtin: str, serial: str) -> Response:
     return Response(png, mimetype="image/png")
 
 
+@blueprint.route("/01/<gtin>/21/<serial>/label.jwt")
+@limiter.limit(LIMIT)
+def label_token(gtin: str, serial: str) -> Response:
+    """The label itself: its compact JWS, for `pcf verify`."""
+    with database().unit_of_work() as db:
+        token = bundles.label_for(db, gtin=gtin, serial=serial).token
+    response = Response(token + "\n", mimetype="application/vc+jwt")
+    response.headers["Content-Disposition"] = f'attachment; filename="{serial}.jwt"'
+    return response
+
+
+@blueprint.route("/01/<gtin>/21/<serial>/bundle.json")
+@limiter.limit(LIMIT)
+def bundle(gtin: str, serial: str) -> Response:
+    """Everything `pcf verify` needs to check the label offline: keys, signed status lists,
+    a signed checkpoint and the label's inclusion proof."""
+    with database().unit_of_work() as db:
+        document = bundles.bundle(db, gtin=gtin, serial=serial, host=settings().public_host,
+                                  instance=settings().instance_path)
+    response = jsonify(document)
+    response.headers["Cache-Control"] = "no-store"  # its status lists are signed just now
+    response.headers["Content-Disposition"] = f'attachment; filename="{serial}.bundle.json"'
+    return response
+
+
+@blueprint.route("/status/<int:body_id>/<purpose>")
+@limiter.limit(LIMIT)
+def status_list(body_id: int, purpose: str) -> Response:
+    """A body's revocation or suspension list, signed, valid for a day, fresh for its ttl."""
+    with database().unit_of_work() as db:
+        signed = status_lists.signed_list(db, body_id=body_id, purpose=purpose)
+    response = Response(signed.token, mimetype="application/vc+jwt")
+    response.headers["Cache-Control"] = f"public, max-age={int(signed.ttl.total_seconds())}"
+    return response
+
+
 @blueprint.route("/log/checkpoint")
 @limiter.limit(LIMIT)
 def checkpoint() -> Response:
-    """The latest signed checkpoint of the transparency log."""
+    """The latest signed checkpoint of the transparency log, with the log's public key."""
     with database().unit_of_work() as db:
-        row = db.scalars(select(LogCheckpoint).order_by(LogCheckpoint.size.desc())).first()
-        if row is None:
-            abort(404)
-        body = {"origin": f"{settings().public_host}/log", "size": row.size,
-                "root": row.root_hash, "timestamp_ms": row.timestamp_ms,
-                "signature": row.signature}
-    return jsonify(body)
+        row = transparency_log.latest_checkpoint(db)
+        document = transparency_log.checkpoint_document(row, settings().instance_path)
+    return jsonify(document)
 
 
 @blueprint.route("/log/proof/<int:index>")
@@ -90,10 +131,25 @@ def checkpoint() -> Response:
 def proof(index: int) -> Response:
     """The inclusion proof of one leaf against the latest checkpoint."""
     with database().unit_of_work() as db:
-        row = db.scalars(select(LogCheckpoint).order_by(LogCheckpoint.size.desc())).first()
-        if row is None or index >= row.size:
-            abort(404)
-        log = load_log(db, row.size)
-        size = row.size
-    return jsonify({"index": index, "size": size,
-                    "proof": [h.hex() for h in log.inclusion_proof(index, size)]})
+        size = transparency_log.latest_checkpoint(db).size
+        document = transparency_log.inclusion_proof(db, index, size)
+    return jsonify(document)
+
+
+@blueprint.route("/log/consistency")
+@limiter.limit(LIMIT)
+def consistency() -> Response:
+    """The consistency proof from tree size `from` to `to` (default: the latest checkpoint)."""
+    with database().unit_of_work() as db:
+        document = transparency_log.consistency_proof(db, request.args.get("from"),
+                                                      request.args.get("to"))
+    return jsonify(document)
+
+
+@blueprint.route("/log/leaf/<int:index>")
+@limiter.limit(LIMIT)
+def leaf(index: int) -> Response:
+    """One leaf of the log (a label token or a status event) and its leaf hash."""
+    with database().unit_of_work() as db:
+        document = transparency_log.leaf(db, index)
+    return jsonify(document)

@@ -107,17 +107,20 @@ def key_ring(session: Session, *, body_id: int, host: str) -> KeyRing | None:
         key = IssuerKey.from_public_jwk(json.loads(record.public_jwk), created,
                                         created + KEY_LIFETIME)
         if record.retired_at is not None:
+            retired = record.retired_at if record.retired_at.tzinfo else (
+                record.retired_at.replace(tzinfo=UTC))  # SQLite returns naive datetimes
             key = IssuerKey(key.kid, key.x, key.created, key.not_after, KeyStatus.RETIRED,
-                            record.retired_at.date())
+                            retired.date(), retired)  # labels signed later no longer verify
         keys.append(key)
     return KeyRing(issuer_id(host, body_id), tuple(keys))
 
 
-def published_jwks(session: Session, *, host: str) -> dict[str, list[dict[str, str]]]:
-    """Every body's published public keys, as one JWKS (kid names the key)."""
-    keys: list[dict[str, str]] = []
+def published_jwks(session: Session, *, host: str) -> dict[str, list[dict[str, str | int]]]:
+    """Every body's published public keys, as one JWKS (kid names the key; a retired key
+    carries `retired_at`, see label_cert.keys)."""
+    keys: list[dict[str, str | int]] = []
     for body_id in session.scalars(select(IssuerKeyRecord.body_id).distinct()):
         ring = key_ring(session, body_id=body_id, host=host)
         if ring is not None:
             keys.extend(ring.jwks()["keys"])
-    return {"keys": sorted(keys, key=lambda k: k["kid"])}
+    return {"keys": sorted(keys, key=lambda k: str(k["kid"]))}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -73,12 +73,30 @@ class TestKeyRing:
 
     def test_jwks_publishes_only_public_parts(self) -> None:
         ring, old, new = _ring()
-        keys = ring.jwks()["keys"]
-        assert {k["kid"] for k in keys} == {old.kid, new.kid}
-        for key in keys:
-            assert set(key) == {"kty", "crv", "x", "kid", "alg", "use"}
+        keys = {k["kid"]: k for k in ring.jwks()["keys"]}
+        assert set(keys) == {old.kid, new.kid}
+        assert set(keys[new.kid]) == {"kty", "crv", "x", "kid", "alg", "use"}
+        assert set(keys[old.kid]) == {"kty", "crv", "x", "kid", "alg", "use", "retired_at"}
+        for key in keys.values():
             assert (key["alg"], key["use"], key["crv"]) == ("EdDSA", "sig", "Ed25519")
             assert "d" not in key
+
+    def test_a_retired_key_publishes_when_it_stopped_signing(self) -> None:
+        ring, old, new = _ring()  # retired on the day 2025-01-01: signs until its end
+        assert ring.find(new.kid).signing_cutoff() is None  # type: ignore[union-attr]
+        end_of_day = int(datetime(2025, 1, 2, tzinfo=UTC).timestamp())
+        assert ring.find(old.kid).signing_cutoff() == end_of_day  # type: ignore[union-attr]
+        assert ring.jwks()["keys"][0]["retired_at"] == end_of_day
+
+    def test_an_exact_retirement_instant_is_rounded_up_to_the_second(self) -> None:
+        old, new = SoftwareSigner.generate(), SoftwareSigner.generate()
+        ring = KeyRing.start(ISSUER, old.issuer_key(date(2024, 1, 1), date(2027, 12, 31)))
+        instant = datetime(2025, 6, 1, 9, 30, 15, 250_000, tzinfo=UTC)
+        ring = ring.rotate(new.issuer_key(date(2025, 6, 1), date(2028, 6, 1)), on=instant)
+        retired = ring.find(old.kid)
+        assert retired is not None
+        assert retired.retired_on == date(2025, 6, 1)
+        assert retired.signing_cutoff() == int(instant.timestamp()) + 1
 
     def test_did_web_document_lists_every_key_as_json_web_key_2020(self) -> None:
         ring, old, new = _ring()

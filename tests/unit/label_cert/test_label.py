@@ -301,3 +301,59 @@ class TestRotation:
         with pytest.raises(err.UnknownSigningKeyError):
             bodies.verify(token)
         assert bodies.verify(fresh).kid == successor.kid
+
+
+class TestRetirement:
+    """A retired key stays published only to verify what it signed while it was active."""
+
+    RETIRED = datetime(2026, 1, 1, 12, 0, 0, 500_000, tzinfo=UTC)
+
+    def _rotated(self, bodies: _Bodies) -> SoftwareSigner:
+        successor = SoftwareSigner.generate()
+        bodies.rings[BODY_A] = bodies.rings[BODY_A].rotate(
+            successor.issuer_key(date(2026, 1, 1), date(2030, 1, 1)), on=self.RETIRED
+        )
+        return successor
+
+    def test_refuses_a_label_issued_after_its_key_was_retired(self, bodies: _Bodies) -> None:
+        self._rotated(bodies)
+        late = issue_label(_credential(), bodies.signer_a, issued_at=self.RETIRED + timedelta(1))
+        with pytest.raises(err.KeyRetiredError):
+            bodies.verify(late)
+
+    def test_a_label_issued_in_the_second_before_retirement_still_verifies(
+        self, bodies: _Bodies
+    ) -> None:
+        self._rotated(bodies)
+        # iat is truncated to 12:00:00, the key retired at 12:00:00.5
+        before = issue_label(_credential(), bodies.signer_a, issued_at=self.RETIRED)
+        assert bodies.verify(before).kid == bodies.signer_a.kid
+        at_cutoff = self.RETIRED.replace(microsecond=0) + timedelta(seconds=1)
+        with pytest.raises(err.KeyRetiredError):
+            bodies.verify(issue_label(_credential(), bodies.signer_a, issued_at=at_cutoff))
+
+    def test_the_published_jwks_carries_the_retirement_to_outside_verifiers(
+        self, bodies: _Bodies
+    ) -> None:
+        self._rotated(bodies)
+        jwks = json.loads(json.dumps(bodies.rings[BODY_A].jwks()))  # as served
+        late = issue_label(_credential(), bodies.signer_a, issued_at=self.RETIRED + timedelta(1))
+        early = issue_label(_credential(), bodies.signer_a, issued_at=VALID_FROM)
+        assert verify_label(early, lambda _iss: jwks, NOW + timedelta(days=2)).issuer == BODY_A
+        with pytest.raises(err.KeyRetiredError):
+            verify_label(late, lambda _iss: jwks, NOW + timedelta(days=2))
+
+    def test_a_retirement_day_without_an_instant_covers_that_whole_day(
+        self, bodies: _Bodies
+    ) -> None:
+        successor = SoftwareSigner.generate()
+        bodies.rings[BODY_A] = bodies.rings[BODY_A].rotate(
+            successor.issuer_key(date(2026, 1, 1), date(2030, 1, 1)), on=date(2026, 1, 1)
+        )
+        evening = datetime(2026, 1, 1, 23, 59, 59, tzinfo=UTC)
+        later = NOW + timedelta(days=3)
+        assert bodies.verify(issue_label(_credential(), bodies.signer_a, evening), later)
+        with pytest.raises(err.KeyRetiredError):
+            bodies.verify(
+                issue_label(_credential(), bodies.signer_a, evening + timedelta(0, 1)), later
+            )

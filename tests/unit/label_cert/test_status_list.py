@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
+import hmac
 import itertools
+import json
 import time
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from label_cert import errors as err
+from label_cert.keys import KeyRing, SoftwareSigner
+from label_cert.label import LabelCredential, ProductIdentity, issue_label
 from label_cert.status_list import (
     MIN_LENGTH,
     IssuerMismatchError,
@@ -22,9 +28,12 @@ from label_cert.status_list import (
     StatusList,
     StatusListError,
     StatusListFullError,
+    StatusListSignatureError,
     StatusUnknownError,
     check_status,
     decode_list,
+    sign_status_list,
+    verify_status_list,
 )
 
 ISSUER = "did:web:cb.example.cn"
@@ -208,3 +217,141 @@ class TestCheckStatusRefusals:
         with pytest.raises(OversizedStatusListError):
             _check(payload, 0)
         assert time.monotonic() - started < 2.0
+
+
+OTHER = "did:web:cb.example.cn:other"
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _reheader(token: str, header: dict[str, Any], signer: SoftwareSigner | None) -> str:
+    """The token's payload under another header, signed by *signer* (or unsigned)."""
+    signing_input = _b64(json.dumps(header).encode()) + "." + token.split(".")[1]
+    signature = signer.sign(signing_input.encode()) if signer else b""
+    return signing_input + "." + (_b64(signature) or "AA")
+
+
+class _Issuers:
+    """Two issuers with their own keys; ISSUER's list signed at T0."""
+
+    def __init__(self) -> None:
+        self.signer = SoftwareSigner.generate()
+        self.other = SoftwareSigner.generate()
+        self.ring = KeyRing.start(
+            ISSUER, self.signer.issuer_key(date(2025, 1, 1), date(2028, 1, 1))
+        )
+        self.status_list = StatusList(ISSUER, "revocation")
+        self.status_list.set(7, True)
+        self.token = sign_status_list(_credential(self.status_list), self.signer, T0)
+
+    def refusal(self, token: str, keys: Any = None) -> BaseException | None:
+        with pytest.raises(StatusListError) as caught:
+            verify_status_list(token, self.ring if keys is None else keys, ISSUER)
+        return caught.value
+
+
+@pytest.fixture
+def issuers() -> _Issuers:
+    return _Issuers()
+
+
+class TestSignedStatusList:
+    def test_a_signed_list_verifies_against_the_issuers_ring_and_jwks(
+        self, issuers: _Issuers
+    ) -> None:
+        for keys in (issuers.ring, json.loads(json.dumps(issuers.ring.jwks()))):
+            verified = verify_status_list(issuers.token, keys, ISSUER)
+            assert verified.kid == issuers.signer.kid
+            assert verified.signed_at == T0
+            assert _check(verified.payload, 7) is True
+            assert _check(verified.payload, 8) is False
+
+    def test_header_and_claims_follow_the_label_rules(self, issuers: _Issuers) -> None:
+        header, payload = (
+            json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+            for part in issuers.token.split(".")[:2]
+        )
+        assert header == {"alg": "EdDSA", "typ": "vc+jwt", "kid": issuers.signer.kid}
+        assert payload["iss"] == payload["issuer"] == ISSUER
+        assert payload["nbf"] == int(T0.timestamp())
+        assert payload["exp"] == int((T0 + timedelta(days=1)).timestamp())
+        assert payload["credentialSubject"]["ttl"] == 300_000
+
+    def test_rejects_a_list_signed_by_another_issuers_key(self, issuers: _Issuers) -> None:
+        forged = sign_status_list(_credential(StatusList(ISSUER, "revocation")), issuers.other, T0)
+        refusal = issuers.refusal(forged)
+        assert isinstance(refusal, StatusListSignatureError)
+        assert isinstance(refusal.__cause__, err.UnknownSigningKeyError)
+
+    def test_rejects_a_list_naming_another_issuer(self, issuers: _Issuers) -> None:
+        foreign = sign_status_list(_credential(StatusList(OTHER, "revocation")), issuers.signer, T0)
+        assert isinstance(issuers.refusal(foreign), IssuerMismatchError)
+
+    def test_rejects_an_altered_list(self, issuers: _Issuers) -> None:
+        clear = sign_status_list(_credential(StatusList(ISSUER, "revocation")), issuers.other, T0)
+        header, _payload, signature = issuers.token.split(".")
+        spliced = ".".join([header, clear.split(".")[1], signature])
+        assert isinstance(issuers.refusal(spliced).__cause__, err.BadLabelSignatureError)
+
+    def test_rejects_a_wrong_typ(self, issuers: _Issuers) -> None:
+        header = {"alg": "EdDSA", "typ": "JWT", "kid": issuers.signer.kid}
+        forged = _reheader(issuers.token, header, issuers.signer)
+        assert isinstance(issuers.refusal(forged).__cause__, err.WrongTokenTypeError)
+
+    def test_rejects_alg_none_and_hs256(self, issuers: _Issuers) -> None:
+        none = _reheader(
+            issuers.token, {"alg": "none", "typ": "vc+jwt", "kid": issuers.signer.kid}, None
+        )
+        assert isinstance(issuers.refusal(none).__cause__, err.DisallowedAlgorithmError)
+        header = {"alg": "HS256", "typ": "vc+jwt", "kid": issuers.signer.kid}
+        secret = base64.urlsafe_b64decode(issuers.signer.public_jwk["x"] + "=")
+        signing_input = _b64(json.dumps(header).encode()) + "." + issuers.token.split(".")[1]
+        mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+        hs256 = signing_input + "." + _b64(mac)
+        assert isinstance(issuers.refusal(hs256).__cause__, err.DisallowedAlgorithmError)
+
+    def test_rejects_a_header_smuggling_the_signing_key(self, issuers: _Issuers) -> None:
+        header = {
+            "alg": "EdDSA",
+            "typ": "vc+jwt",
+            "kid": issuers.other.kid,
+            "jwk": issuers.other.public_jwk,
+        }
+        forged = _reheader(issuers.token, header, issuers.other)
+        assert isinstance(issuers.refusal(forged).__cause__, err.KeySmugglingError)
+
+    def test_rejects_a_list_signed_by_a_retired_key_after_its_retirement(
+        self, issuers: _Issuers
+    ) -> None:
+        retired = T0 + timedelta(milliseconds=500)  # the list of T0 was signed before
+        ring = issuers.ring.rotate(
+            issuers.other.issuer_key(date(2025, 3, 1), date(2028, 3, 1)), on=retired
+        )
+        late = sign_status_list(
+            _credential(issuers.status_list), issuers.signer, T0 + timedelta(seconds=1)
+        )
+        assert isinstance(issuers.refusal(late, ring).__cause__, err.KeyRetiredError)
+        assert verify_status_list(issuers.token, ring, ISSUER).kid == issuers.signer.kid
+
+    def test_rejects_a_label_token_passed_off_as_a_status_list(self, issuers: _Issuers) -> None:
+        label = issue_label(
+            LabelCredential(
+                label_id="urn:uuid:1",
+                issuer=ISSUER,
+                valid_from=T0,
+                valid_until=T0 + timedelta(days=1),
+                product=ProductIdentity("p", "c", gtin="06901234567892"),
+                declared_unit="kilogram",
+                footprint={"total": "1"},
+                reference_period=(date(2024, 1, 1), date(2024, 12, 31)),
+                release_hash="a",
+                result_hash="b",
+                grade="A",
+                certification_body="CB",
+            ),
+            issuers.signer,
+            T0,
+        )
+        assert isinstance(issuers.refusal(label), MalformedStatusListError)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import gzip
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -11,10 +12,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from label_cert import status_list as sl
 from label_cert import transparency as tl
 from label_cert.keys import KeyRing, SoftwareSigner, public_jwk_of
 from label_cert.label import LabelCredential, ProductIdentity, StatusEntry, issue_label
-from label_cert.status_list import StatusList
+from label_cert.status_list import StatusList, sign_status_list
 from label_cert.verify import Outcome, Report, Verdict, verify_offline
 
 ISSUER = "did:web:certs.example.cn:bodies:a"
@@ -65,8 +67,16 @@ class World:
         self.token = issue_label(credential, self.signer, ISSUED)
         self.jti = credential.label_id
 
+    def signed_list(
+        self, url: str, status_list: StatusList, *, signer: SoftwareSigner | None = None,
+        signed_at: datetime = NOW - timedelta(hours=1),
+    ) -> str:
+        payload = status_list.credential(url, ISSUED, VALID_UNTIL, TTL_MS)
+        return sign_status_list(payload, signer or self.signer, signed_at)
+
     def bundle(
-        self, *, in_log: bool = True, fetched_at: datetime = NOW - timedelta(hours=1)
+        self, *, in_log: bool = True, fetched_at: datetime = NOW - timedelta(hours=1),
+        signed_at: datetime = NOW - timedelta(hours=1),
     ) -> dict[str, Any]:
         for n in range(5):
             self.log.append(f"other label {n}".encode())
@@ -82,8 +92,8 @@ class World:
         lists = {}
         for url, status_list in ((REVOCATION_URL, self.revocation),
                                  (SUSPENSION_URL, self.suspension)):
-            payload = status_list.credential(url, ISSUED, VALID_UNTIL, TTL_MS)
-            lists[url] = {"credential": payload, "fetched_at": fetched_at.isoformat()}
+            lists[url] = {"token": self.signed_list(url, status_list, signed_at=signed_at),
+                          "fetched_at": fetched_at.isoformat()}
         return {
             "jwks": {ISSUER: ring.jwks()},
             "status_lists": lists,
@@ -117,7 +127,7 @@ def test_a_genuine_label_is_valid(world: World) -> None:
     assert outcomes["status (revocation)"] is Outcome.PASSED
     assert outcomes["status (suspension)"] is Outcome.PASSED
     assert outcomes["log inclusion"] is Outcome.PASSED
-    assert outcomes["status list signature"] is Outcome.NOT_CHECKED
+    assert outcomes["status list signature"] is Outcome.PASSED
 
 
 def test_a_revoked_label_is_revoked(world: World) -> None:
@@ -155,10 +165,99 @@ def test_a_missing_status_list_gives_unknown(world: World) -> None:
     assert _outcomes(report)["status (suspension)"] is Outcome.UNKNOWN
 
 
-def test_a_status_list_of_another_issuer_gives_unknown(world: World) -> None:
+def test_a_status_list_naming_another_issuer_gives_unknown(world: World) -> None:
+    """Signed with the issuer's own key, but the list names another issuer."""
     bundle = world.bundle()
-    bundle["status_lists"][REVOCATION_URL]["credential"]["issuer"] = "did:web:evil.example"
-    assert verify_offline(world.token, bundle, NOW).verdict is Verdict.UNKNOWN
+    rogue = StatusList("did:web:evil.example", "revocation")
+    bundle["status_lists"][REVOCATION_URL]["token"] = world.signed_list(REVOCATION_URL, rogue)
+    report = verify_offline(world.token, bundle, NOW)
+    assert report.verdict is Verdict.UNKNOWN
+    assert _outcomes(report)["status (revocation)"] is Outcome.UNKNOWN
+    signature = next(c for c in report.checks if c.name == "status list signature")
+    assert signature.outcome is Outcome.FAILED
+    assert "did:web:evil.example" in signature.reason
+
+
+def test_a_status_list_signed_by_another_bodys_key_gives_unknown(world: World) -> None:
+    """A clear list, signed by a key the label's issuer does not publish, hides a revocation."""
+    world.revocation.set(world.rev_index, True)
+    bundle = world.bundle()
+    forged = world.signed_list(REVOCATION_URL, StatusList(ISSUER, "revocation"),
+                               signer=SoftwareSigner.generate())
+    bundle["status_lists"][REVOCATION_URL]["token"] = forged
+    report = verify_offline(world.token, bundle, NOW)
+    assert report.verdict is Verdict.UNKNOWN
+    signature = next(c for c in report.checks if c.name == "status list signature")
+    assert signature.outcome is Outcome.FAILED
+    assert "UnknownSigningKeyError" in signature.reason
+
+
+def test_an_altered_status_list_gives_unknown(world: World) -> None:
+    world.revocation.set(world.rev_index, True)
+    bundle = world.bundle()
+    header, _payload, signature = bundle["status_lists"][REVOCATION_URL]["token"].split(".")
+    clear = world.signed_list(REVOCATION_URL, StatusList(ISSUER, "revocation"))
+    spliced = ".".join([header, clear.split(".")[1], signature])
+    bundle["status_lists"][REVOCATION_URL]["token"] = spliced
+    report = verify_offline(world.token, bundle, NOW)
+    assert report.verdict is Verdict.UNKNOWN
+    assert "BadLabelSignatureError" in report.checks[-2].reason
+
+
+def test_an_unsigned_status_list_payload_is_not_accepted(world: World) -> None:
+    bundle = world.bundle()
+    payload = world.revocation.credential(REVOCATION_URL, ISSUED, VALID_UNTIL, TTL_MS)
+    bundle["status_lists"][REVOCATION_URL] = {"credential": payload,
+                                              "fetched_at": NOW.isoformat()}
+    report = verify_offline(world.token, bundle, NOW)
+    assert report.verdict is Verdict.UNKNOWN
+    assert _outcomes(report)["status list signature"] is Outcome.UNKNOWN
+
+
+def test_a_list_signed_long_ago_is_stale_whatever_its_fetched_at_says(world: World) -> None:
+    """Re-dating fetched_at in a bundle does not refresh an old signed list."""
+    bundle = world.bundle(fetched_at=NOW, signed_at=NOW - timedelta(days=2))
+    report = verify_offline(world.token, bundle, NOW)
+    assert report.verdict is Verdict.UNKNOWN
+    check = next(c for c in report.checks if c.name == "status (revocation)")
+    assert "ttl" in check.reason
+
+
+def test_an_oversized_compressed_list_gives_unknown(world: World) -> None:
+    """A signed list whose encodedList inflates past the verifier's cap (a zip bomb)."""
+    bomb = "u" + base64.urlsafe_b64encode(
+        gzip.compress(bytes(sl.MAX_LIST_BITS // 8 + 1), mtime=0)).rstrip(b"=").decode()
+    payload = world.revocation.credential(REVOCATION_URL, ISSUED, VALID_UNTIL, TTL_MS)
+    payload["credentialSubject"]["encodedList"] = bomb
+    bundle = world.bundle()
+    bundle["status_lists"][REVOCATION_URL]["token"] = sign_status_list(
+        payload, world.signer, NOW - timedelta(minutes=1))
+    report = verify_offline(world.token, bundle, NOW)
+    assert report.verdict is Verdict.UNKNOWN
+    check = next(c for c in report.checks if c.name == "status (revocation)")
+    assert "expands beyond" in check.reason
+    assert _outcomes(report)["status list signature"] is Outcome.PASSED
+
+
+def test_an_index_beyond_the_list_gives_unknown() -> None:
+    """A label pointing past the end of its (signed, genuine) list."""
+    world = World()
+    world.rev_index = sl.MIN_LENGTH  # the label below points one past the end
+    credential = LabelCredential(
+        label_id="urn:uuid:6f1c9a2e-0000-4000-8000-000000000002", issuer=ISSUER,
+        valid_from=ISSUED, valid_until=VALID_UNTIL,
+        product=ProductIdentity(name="Cement", company="Acme", gtin="06901234567892"),
+        declared_unit="kilogram", footprint={"pCfExcludingBiogenic": "1"},
+        reference_period=(date(2024, 1, 1), date(2024, 12, 31)),
+        release_hash="a" * 64, result_hash="b" * 64, grade="B", certification_body="Body A",
+        status=(StatusEntry("revocation", sl.MIN_LENGTH, REVOCATION_URL),
+                StatusEntry("suspension", world.sus_index, SUSPENSION_URL)))
+    world.token = issue_label(credential, world.signer, ISSUED)
+    world.jti = credential.label_id
+    report = verify_offline(world.token, world.bundle(), NOW)
+    assert report.verdict is Verdict.UNKNOWN
+    check = next(c for c in report.checks if c.name == "status (revocation)")
+    assert "outside the list" in check.reason
 
 
 def test_a_label_missing_from_the_log_is_invalid(world: World) -> None:
@@ -240,3 +339,15 @@ def test_a_broken_bundle_never_gives_valid(world: World, broken: dict[str, Any])
 def test_garbage_is_invalid(world: World) -> None:
     assert verify_offline("not-a-label", world.bundle(), NOW).verdict is Verdict.INVALID
     assert verify_offline("ä.b.c", world.bundle(), NOW).verdict is Verdict.INVALID
+
+
+def test_another_list_of_the_issuer_swapped_in_is_refused(world: World) -> None:
+    """The suspension list served under the revocation list's URL (both signed by the issuer)."""
+    bundle = world.bundle()
+    lists = bundle["status_lists"]
+    lists[REVOCATION_URL]["token"] = lists[SUSPENSION_URL]["token"]
+    report = verify_offline(world.token, bundle, NOW)
+    assert report.verdict is Verdict.UNKNOWN
+    signature = next(c for c in report.checks if c.name == "status list signature")
+    assert signature.outcome is Outcome.FAILED
+    assert f"the list's id is {SUSPENSION_URL!r}" in signature.reason

@@ -9,8 +9,10 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
+from label_cert.keys import SoftwareSigner
+from label_cert.status_list import StatusList
 from portal.cli import main
-from tests.unit.label_cert.test_verify import NOW, VALID_UNTIL, World
+from tests.unit.label_cert.test_verify import ISSUER, NOW, REVOCATION_URL, VALID_UNTIL, World
 
 AT = NOW.isoformat()
 
@@ -32,7 +34,7 @@ def test_a_valid_label_from_a_file_exits_0(tmp_path: Path) -> None:
     assert any(line.startswith("✓ signature: EdDSA vc+jwt") for line in lines)
     assert any(line.startswith("✓ status (revocation): valid") for line in lines)
     assert any(line.startswith("✓ log inclusion: leaf 5") for line in lines)
-    assert "? status list signature: not checked" in result.output
+    assert any(line.startswith("✓ status list signature: 2 list(s) signed by") for line in lines)
     assert lines[-1] == "Verdict: valid"
 
 
@@ -73,6 +75,18 @@ def test_a_stale_status_list_exits_2(tmp_path: Path) -> None:
     result = _run(tmp_path, world.token, bundle, "--at", AT)
     assert result.exit_code == 2
     assert "? status (revocation): status unknown" in result.output
+    assert "Verdict: unknown" in result.output
+
+
+def test_a_status_list_signed_by_a_foreign_key_exits_2(tmp_path: Path) -> None:
+    world = World()
+    world.revocation.set(world.rev_index, True)
+    bundle = world.bundle()
+    bundle["status_lists"][REVOCATION_URL]["token"] = world.signed_list(
+        REVOCATION_URL, StatusList(ISSUER, "revocation"), signer=SoftwareSigner.generate())
+    result = _run(tmp_path, world.token, bundle, "--at", AT)
+    assert result.exit_code == 2
+    assert "✗ status list signature:" in result.output
     assert "Verdict: unknown" in result.output
 
 
