@@ -11,7 +11,6 @@ Pure computation: numpy, scipy, bw2calc; no files, no web, no database (see
 from lca_engine.characterization import Category, GasGroup, Method
 from lca_engine.documents import background_from_document, product_model_from_document
 from lca_engine.foreground import compute_footprint
-from lca_engine.full_lca import FullLCA
 from lca_engine.intensity import IntensityCache, IntensityTable, compute_intensity_table
 from lca_engine.matrices import MatrixSystem, build_matrices
 from lca_engine.result import RESULT_CATEGORIES, FootprintResult
@@ -37,3 +36,13 @@ __all__ = [
     "compute_intensity_table",
     "product_model_from_document",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """FullLCA (the bw2calc oracle) loads on first use: importing bw2calc takes ~1.5 s, which
+    every `pcf` command would otherwise pay."""
+    if name == "FullLCA":
+        from lca_engine.full_lca import FullLCA  # noqa: PLC0415
+
+        return FullLCA
+    raise AttributeError(f"module 'lca_engine' has no attribute {name!r}")
