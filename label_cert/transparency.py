@@ -89,6 +89,16 @@ class MerkleLog:
         self._hashes.append(leaf_hash(leaf))
         return len(self._leaves) - 1
 
+    def copy(self, size: int | None = None) -> MerkleLog:
+        """A new log of the first `size` leaves (default: all), sharing no state with this one."""
+        size = self.size if size is None else size
+        self._check_size(size)
+        other = MerkleLog()
+        other._leaves = self._leaves[:size]
+        other._hashes = self._hashes[:size]
+        other._subtrees = {k: v for k, v in self._subtrees.items() if k[0] + k[1] <= size}
+        return other
+
     def append_event(self, event: Mapping[str, Any]) -> int:
         """Append a JSON event (issue / suspend / reinstate / revoke) and return its index."""
         return self.append(canonical_event(event))

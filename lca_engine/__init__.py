@@ -8,6 +8,8 @@ Pure computation: numpy, scipy, bw2calc; no files, no web, no database (see
     result = compute_footprint(product_model, system, table)
 """
 
+from typing import TYPE_CHECKING
+
 from lca_engine.characterization import Category, GasGroup, Method
 from lca_engine.documents import background_from_document, product_model_from_document
 from lca_engine.foreground import compute_footprint
@@ -16,6 +18,9 @@ from lca_engine.matrices import MatrixSystem, build_matrices
 from lca_engine.result import RESULT_CATEGORIES, FootprintResult
 from lca_engine.solve import Factorization, available_solvers
 from lca_engine.version import ENGINE_VERSION
+
+if TYPE_CHECKING:
+    from lca_engine.full_lca import FullLCA
 
 __all__ = [
     "ENGINE_VERSION",

@@ -5,13 +5,10 @@ is appended to the Merkle transparency log, whose signed checkpoint is renewed e
 
 from __future__ import annotations
 
-import base64
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,33 +20,18 @@ from portal.db.models import (
     CarbonLabel,
     CertificationSubmission,
     FootprintRecord,
-    LogCheckpoint,
     Organisation,
     Product,
     StatusListRecord,
-    TransparencyLeaf,
     User,
 )
 from portal.services import audit, certification, grading_tables, issuer_keys
 from portal.services.errors import NotFound
+from portal.services.transparency_log import append_to_log
 from portal.web import settings
 
 VALIDITY = timedelta(days=3 * 365)
 PURPOSES = ("revocation", "suspension")
-
-
-def log_key(instance: Path) -> Ed25519PrivateKey:
-    """The platform's transparency-log key, generated once into the instance folder."""
-    path = instance / "log_key"
-    if not path.exists():
-        raw = Ed25519PrivateKey.generate().private_bytes_raw()
-        path.write_text(base64.b64encode(raw).decode())
-        path.chmod(0o600)
-    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text().strip()))
-
-
-def log_origin() -> str:
-    return f"{settings().public_host}/log"
 
 
 def status_list_url(body_id: int, purpose: str) -> str:
@@ -77,37 +59,6 @@ def _save(record: StatusListRecord, status: StatusList) -> None:
     record.encoded = status.encoded()
     record.allocated = json.dumps(sorted(status.allocated))
     record.updated_at = datetime.now(UTC)
-
-
-def load_log(session: Session, size: int | None = None) -> transparency.MerkleLog:
-    """The transparency log rebuilt from its stored leaves (the first *size* of them).
-    Rebuilding is linear in the log's length; a persisted tree is for when it grows."""
-    query = select(TransparencyLeaf).order_by(TransparencyLeaf.index)
-    if size is not None:
-        query = query.where(TransparencyLeaf.index < size)
-    log = transparency.MerkleLog()
-    for leaf in session.scalars(query):
-        log.append(leaf.event.encode())
-    return log
-
-
-def append_to_log(session: Session, leaf: bytes) -> int:
-    """Append one leaf and sign a new checkpoint; returns the leaf's index."""
-    audit.serialise_appends(session)  # one appender at a time, as for the audit chain
-    log = load_log(session)
-    index = log.append(leaf)
-    session.add(TransparencyLeaf(index=index, event=leaf.decode(),
-                                 leaf_hash=transparency.leaf_hash(leaf).hex(),
-                                 created_at=datetime.now(UTC)))
-    now_ms = int(datetime.now(UTC).timestamp() * 1000)
-    signed = transparency.sign_checkpoint(
-        transparency.checkpoint(log, log_origin(), now_ms),
-        log_key(settings().instance_path).sign)
-    session.add(LogCheckpoint(size=log.size, root_hash=log.root().hex(), timestamp_ms=now_ms,
-                              signature=base64.urlsafe_b64encode(signed.signature).decode(),
-                              created_at=datetime.now(UTC)))
-    session.flush()
-    return index
 
 
 def _period(product: Product, footprint: FootprintRecord) -> tuple[date, date]:

@@ -1,19 +1,101 @@
-"""What anyone may read of the transparency log: the latest signed checkpoint with the log's
-public key, inclusion proofs, consistency proofs between two tree sizes, and single leaves.
-Proofs are computed from the stored leaves (label_cert.transparency)."""
+"""The transparency log in the portal: its key and origin, appending a leaf with a newly
+signed checkpoint, and what anyone may read of it (the latest signed checkpoint with the log's
+public key, inclusion proofs, consistency proofs between two tree sizes, single leaves).
+
+Leaves are stored one row each. Reading keeps one process-wide copy of the log (the tree's
+complete subtrees cached, see label_cert.transparency.MerkleLog): the log only grows, so the
+copy is extended by the rows it lacks, after checking that its last leaf is still the stored
+one (a database that was reset, or a leaf from a transaction that rolled back, makes it start
+again). A verification then costs a few hashes, not a rebuild of the whole log.
+"""
 
 from __future__ import annotations
 
+import base64
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from label_cert import transparency
 from label_cert.keys import public_jwk_of
 from portal.db.models import LogCheckpoint, TransparencyLeaf
+from portal.services import audit
 from portal.services.errors import InvalidInput, NotFound
-from portal.services.labels import load_log, log_key, log_origin
+from portal.web import settings
+
+_CACHE: dict[str, transparency.MerkleLog] = {}  # by database URL
+_CACHE_LOCK = threading.Lock()
+
+
+def log_key(instance: Path) -> Ed25519PrivateKey:
+    """The platform's transparency-log key, generated once into the instance folder."""
+    path = instance / "log_key"
+    if not path.exists():
+        raw = Ed25519PrivateKey.generate().private_bytes_raw()
+        path.write_text(base64.b64encode(raw).decode())
+        path.chmod(0o600)
+    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text().strip()))
+
+
+def log_origin() -> str:
+    return f"{settings().public_host}/log"
+
+
+def _stored_hash(session: Session, index: int) -> str | None:
+    return session.scalar(select(TransparencyLeaf.leaf_hash).where(
+        TransparencyLeaf.index == index))
+
+
+def load_log(session: Session, size: int | None = None) -> transparency.MerkleLog:
+    """The log holding at least the first *size* stored leaves (default: all of them), for
+    reading only: it may hold more, so pass the size to `root`, `inclusion_proof` and
+    `consistency_proof`. Copy it before appending."""
+    if size is None:
+        size = session.scalar(select(func.count()).select_from(TransparencyLeaf)) or 0
+    key = session.get_bind().engine.url.render_as_string(hide_password=False)
+    with _CACHE_LOCK:
+        log = _CACHE.get(key)
+        if log is None or (log.size and _stored_hash(session, log.size - 1)
+                           != log.leaf_hash(log.size - 1).hex()):
+            log = _CACHE[key] = transparency.MerkleLog()
+        if log.size >= size:
+            if size and _stored_hash(session, size - 1) != log.leaf_hash(size - 1).hex():
+                log = _CACHE[key] = transparency.MerkleLog()
+            else:
+                return log
+        rows = session.scalars(select(TransparencyLeaf).where(
+            TransparencyLeaf.index >= log.size, TransparencyLeaf.index < size)
+            .order_by(TransparencyLeaf.index))
+        for row in rows:
+            if row.index != log.size:
+                raise RuntimeError(f"transparency leaf {log.size} is missing")
+            log.append(row.event.encode())
+        return log
+
+
+def append_to_log(session: Session, leaf: bytes) -> int:
+    """Append one leaf and sign a new checkpoint; returns the leaf's index."""
+    audit.serialise_appends(session)  # one appender at a time, as for the audit chain
+    size = session.scalar(select(func.count()).select_from(TransparencyLeaf)) or 0
+    log = load_log(session, size).copy(size)  # the shared log is extended after commit
+    index = log.append(leaf)
+    session.add(TransparencyLeaf(index=index, event=leaf.decode(),
+                                 leaf_hash=transparency.leaf_hash(leaf).hex(),
+                                 created_at=datetime.now(UTC)))
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    signed = transparency.sign_checkpoint(
+        transparency.checkpoint(log, log_origin(), now_ms),
+        log_key(settings().instance_path).sign)
+    session.add(LogCheckpoint(size=log.size, root_hash=log.root().hex(), timestamp_ms=now_ms,
+                              signature=base64.urlsafe_b64encode(signed.signature).decode(),
+                              created_at=datetime.now(UTC)))
+    session.flush()
+    return index
 
 
 def latest_checkpoint(session: Session) -> LogCheckpoint:

@@ -19,7 +19,8 @@ from label_cert.label import verify_label
 from label_cert.status_list import decode_list
 from portal.db.models import CarbonLabel, LogCheckpoint, StatusListRecord
 from portal.services import issuer_keys
-from portal.services.labels import find_label, load_log, log_key, log_origin
+from portal.services.labels import find_label
+from portal.services.transparency_log import load_log, log_key, log_origin
 
 
 @dataclass

@@ -135,7 +135,7 @@ def test_issuing_signs_allocates_status_bits_and_logs(cert_app: Flask) -> None:
     from label_cert.label import verify_label
     from label_cert.status_list import decode_list
     from portal.db.models import LogCheckpoint, StatusListRecord
-    from portal.services import issuer_keys, labels
+    from portal.services import issuer_keys, labels, transparency_log
 
     app = cert_app
     signer, certifier, _member, submission_id = verified_submission(app)
@@ -181,7 +181,7 @@ def test_issuing_signs_allocates_status_bits_and_logs(cert_app: Flask) -> None:
                                   checkpoint.size, log.inclusion_proof(log_index),
                                   bytes.fromhex(checkpoint.root_hash))
     public = Ed25519PublicKey.from_public_bytes(
-        labels.log_key(app.extensions["pcf_settings"].instance_path).public_key()
+        transparency_log.log_key(app.extensions["pcf_settings"].instance_path).public_key()
         .public_bytes_raw())
     body = transparency.Checkpoint(labels_origin(app), checkpoint.size,
                                    bytes.fromhex(checkpoint.root_hash),

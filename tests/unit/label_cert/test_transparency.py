@@ -90,6 +90,19 @@ class TestTreeHashes:
         with pytest.raises(TreeSizeError):
             _log(3).root(4)
 
+    def test_a_copy_is_the_prefix_and_shares_nothing(self) -> None:
+        log = _log(13)
+        for size in range(14):
+            _ = log.root(13)  # fill the subtree cache past every prefix
+            copy = log.copy(size)
+            assert copy.size == size
+            assert copy.root() == log.root(size)
+            copy.append(b"only in the copy")
+            assert log.size == 13
+            assert copy.root() != log.root(min(size + 1, 13)) or size == 13
+        with pytest.raises(TreeSizeError):
+            log.copy(14)
+
 
 class TestInclusionProofs:
     def test_every_index_and_size_up_to_17_verifies(self) -> None:
