@@ -31,10 +31,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from background_db.store import BackgroundStore
 from bench.portal_load import LOOPBACK, free_port, report, start_server, stop_server
+from label_cert import transparency
 from label_cert.verify import Verdict, verify_offline
 from label_cert.workflow import Action
 from portal import create_app
@@ -44,6 +45,7 @@ from portal.db.models import (
     OrganisationKind,
     ReleaseRecord,
     Role,
+    TransparencyLeaf,
     User,
 )
 from portal.migrate import upgrade
@@ -54,8 +56,22 @@ from portal.services.demo_product import DEMO_EMAIL, ensure_demo_product
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def prepare(instance: Path, database_url: str, say: Any) -> str:
-    """A migrated instance with one issued label; returns the label's path."""
+def prefill_log(session: Any, leaves: int) -> None:
+    """*leaves* synthetic events in the transparency log, as years of other labels' issues
+    and status changes would leave there (the label measured is appended after them)."""
+    rows = []
+    now = datetime.now(UTC)
+    for n in range(leaves):
+        event = transparency.canonical_event({"type": "issue", "label": f"urn:bench:{n}"})
+        rows.append({"index": n, "event": event.decode(), "created_at": now,
+                     "leaf_hash": transparency.leaf_hash(event).hex()})
+    if rows:
+        session.execute(insert(TransparencyLeaf), rows)
+
+
+def prepare(instance: Path, database_url: str, say: Any, log_leaves: int = 0) -> str:
+    """A migrated instance with one issued label, after *log_leaves* other leaves in the
+    transparency log; returns the label's path."""
     upgrade(database_url)
     app = create_app(
         {
@@ -120,10 +136,12 @@ def prepare(instance: Path, database_url: str, say: Any) -> str:
         )
         certification.reproduce(session, actor=certifier, submission_id=row.id)
         certification.act(session, actor=certifier, submission_id=row.id, action=Action.VERIFY)
+        prefill_log(session, log_leaves)
         label = labels.issue(session, signer=signer, approver=certifier, submission_id=row.id)
         path = f"/01/{label.gtin}/21/{label.serial}"
     db.engine.dispose()
-    say(f"footprint computed, submitted, reproduced, verified; label issued at {path}")
+    say(f"footprint computed, submitted, reproduced, verified; label issued at {path} as leaf "
+        f"{log_leaves} of the transparency log")
     return path
 
 
@@ -228,6 +246,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--offline-seconds", type=float, default=3.0)
     parser.add_argument("--cli-runs", type=int, default=3, help="`pcf verify` processes")
+    parser.add_argument("--log-leaves", type=int, default=100_000,
+                        help="other leaves in the transparency log before the label's")
     args = parser.parse_args(argv)
 
     def say(message: str) -> None:
@@ -238,7 +258,7 @@ def main(argv: list[str] | None = None) -> None:
         instance = Path(folder) / "instance"
         instance.mkdir()
         database_url = f"sqlite:///{instance / 'portal.sqlite3'}"
-        path = prepare(instance, database_url, say)
+        path = prepare(instance, database_url, say, args.log_leaves)
         port = free_port()
         base = f"http://{LOOPBACK}:{port}"
         server = start_server(
@@ -280,6 +300,7 @@ def main(argv: list[str] | None = None) -> None:
         figures: dict[str, Any] = {
             "gunicorn_workers": args.workers,
             "client_threads": args.clients,
+            "log_leaves": args.log_leaves + 1,
             **page,
             **bundled,
             **offline(token, bundle, args.offline_seconds),
