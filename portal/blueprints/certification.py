@@ -6,6 +6,8 @@ only translate requests and refusals."""
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_wtf import FlaskForm
@@ -141,6 +143,19 @@ def detail(submission_id: int) -> str:
             "certification/detail.html", page=page, note_form=NoteForm(),
             comment_form=comment_form, documents_form=DocumentsForm(),
             resubmit_form=ResubmitForm(), confirm_form=ConfirmForm())
+
+
+@blueprint.route("/<int:submission_id>/submission.json")
+@require(kinds=PARTIES)
+def frozen(submission_id: int) -> Response:
+    """The frozen model, release, result and hashes as one JSON download."""
+    with database().unit_of_work() as db:
+        package = certification_views.frozen_package(db, actor(db), submission_id)
+    body = json.dumps(package, ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    response.headers.set("Content-Disposition", "attachment",
+                         filename=f"submission-{submission_id}.json")
+    return response
 
 
 @blueprint.route("/<int:submission_id>/documents", methods=["POST"])

@@ -191,3 +191,26 @@ def body_keys(session: Session, actor: User) -> list[KeyRow]:
 def _kid(token: str) -> str:
     header = json.loads(base64.urlsafe_b64decode(token.split(".", maxsplit=1)[0] + "=="))
     return str(header.get("kid", ""))
+
+
+def frozen_package(session: Session, actor: User, submission_id: int) -> dict[str, Any]:
+    """What the submission froze, as one JSON document for review or reproduction with other
+    tools: the model document, the release (label and content hash), the submitted result and
+    the three hashes. Only the enterprise and the addressed body get it."""
+    row = certification.visible(session, actor, submission_id)
+    version = session.get(ProductModelVersion, row.model_version_id)
+    release = session.get(ReleaseRecord, row.release_id)
+    footprint = session.get(FootprintRecord, row.footprint_id)
+    assert version is not None
+    assert release is not None
+    assert footprint is not None
+    return {
+        "submission": row.id, "round": row.round_number, "state": row.state,
+        "model_hash": row.model_hash, "release_hash": row.release_hash,
+        "result_hash": row.result_hash,
+        "release": {"name": release.name, "version": release.version,
+                    "content_hash": release.content_hash},
+        "gwp_set": footprint.gwp_set,
+        "model": load_document(version),
+        "result": json.loads(footprint.result),
+    }

@@ -135,7 +135,17 @@ def test_the_whole_review_through_the_pages(web_app: Flask) -> None:
         assert other.get(f"{detail}/documents/{pdf}").status_code == 404
         assert f">{sid}<" not in other.get("/certification").get_data(as_text=True)
 
+    for outsider in ("o@ob.cn", "x@other.cn"):
+        assert client_for(app, outsider).get(f"{detail}/submission.json").status_code == 404
     certifier = client_for(app, "c@cb.cn")
+    frozen = certifier.get(f"{detail}/submission.json").get_json()
+    assert set(frozen["result"]["totals"]) >= {"pcf_excluding_biogenic_uptake"}
+    assert [p["id"] for p in frozen["model"]["processes"]][:2] == ["slitting", "galvanising"]
+    with app.extensions["pcf_db"].unit_of_work() as session:
+        row = session.get(CertificationSubmission, sid)
+        assert row is not None
+        assert (frozen["model_hash"], frozen["release_hash"], frozen["result_hash"]) == (
+            row.model_hash, row.release_hash, row.result_hash)
     queue = certifier.get("/certification").get_data(as_text=True)
     assert f'/certification/{sid}"' in queue
     download = certifier.get(f"{detail}/documents/{pdf}")
