@@ -32,6 +32,10 @@ from portal.web import settings
 
 VALIDITY = timedelta(days=3 * 365)
 PURPOSES = ("revocation", "suspension")
+#: entries in each body's lists: 8 x the spec's minimum, so a body can hold a million live
+#: labels before it needs a second list (128 KiB of bits, a few hundred bytes compressed while
+#: sparse); more entries also hide a label better among the others
+LIST_LENGTH = 1_048_576
 
 
 def status_list_url(body_id: int, purpose: str) -> str:
@@ -45,7 +49,7 @@ def _status(session: Session, body_id: int, purpose: str
         StatusListRecord.body_id == body_id, StatusListRecord.purpose == purpose)
         .with_for_update())
     if record is None:
-        status = StatusList(issuer, purpose)  # type: ignore[arg-type]
+        status = StatusList(issuer, purpose, LIST_LENGTH)  # type: ignore[arg-type]
         record = StatusListRecord(body_id=body_id, purpose=purpose, encoded=status.encoded(),
                                   allocated="[]", updated_at=datetime.now(UTC))
         session.add(record)
