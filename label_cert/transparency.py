@@ -96,7 +96,8 @@ class MerkleLog:
         other = MerkleLog()
         other._leaves = self._leaves[:size]
         other._hashes = self._hashes[:size]
-        other._subtrees = {k: v for k, v in self._subtrees.items() if k[0] + k[1] <= size}
+        cached = self._subtrees.copy()  # one C-level copy: safe while readers add to it
+        other._subtrees = {k: v for k, v in cached.items() if k[0] + k[1] <= size}
         return other
 
     def append_event(self, event: Mapping[str, Any]) -> int:
