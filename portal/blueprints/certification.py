@@ -64,7 +64,7 @@ class NoteForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
-    target = SelectField("target", validate_choice=False)
+    target = SelectField("target", validate_choice=False, validators=[Length(max=300)])
     body = TextAreaField("body", validators=[DataRequired(), Length(max=4000)])
 
 

@@ -152,6 +152,8 @@ def comment(session: Session, *, actor: User, submission_id: int, body: str,
         raise Forbidden("only the certification body comments on a submission")
     if not body.strip():
         raise InvalidInput({"body": "write the comment"})
+    if len(target.strip()) > 300:
+        raise InvalidInput({"target": f"{target[:40]!r}... is longer than 300 characters"})
     item = ReviewComment(submission_id=row.id, author_id=actor.id, target=target.strip(),
                          body=body.strip(), created_at=datetime.now(UTC))
     session.add(item)

@@ -160,6 +160,8 @@ def test_the_whole_review_through_the_pages(web_app: Flask) -> None:
     assert state(app, sid) == "under_review"
     html = post(certifier, f"{detail}/reproduce", detail)
     assert 'data-matches="true"' in html
+    post(certifier, f"{detail}/comments", detail, target="x" * 301, body="too long a target")
+    assert "too long a target" not in certifier.get(detail).get_data(as_text=True)
     html = post(certifier, f"{detail}/comments", detail, target="galvanising",
                 body="请说明锌锭供应商数据的来源")
     assert "请说明锌锭供应商数据的来源" in html
