@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -50,11 +51,30 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                                  name=email.split("@")[0], password=PASSWORD,
                                  role=Role.ADMIN, actor=None)
     seed_background(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
     server.shutdown()
+
+
+def buffered(app: Flask) -> Any:
+    """The app with every response body read and closed before the server sends it.
+
+    werkzeug's development server does not close a response when the browser drops the
+    connection (its clean-up read raises first), so a static file stays open until garbage
+    collection and its ResourceWarning fails the run (warnings are errors here)."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
 
 
 def seed_background(app: Flask) -> None:
