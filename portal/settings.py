@@ -31,6 +31,9 @@ class Settings:
     ratelimit_storage_url: str = "memory://"  # e.g. redis://... to share limits across workers
     ratelimit_enabled: bool = True  # false only for load benchmarks (`python -m bench verify`)
     max_upload_bytes: int = 64 * 1024 * 1024
+    # how long a verifier may rely on a fetched status list (its `ttl`): the longest a
+    # revocation can go unseen by an offline verifier, and how long a downloaded bundle works
+    status_list_ttl_seconds: int = 300
     jobs_inline: bool = False  # run in-process jobs in the calling thread (tests)
     testing: bool = False
 
@@ -51,6 +54,11 @@ class Settings:
             values[name] = Path(value) if "Path" in kinds[name] and isinstance(value, str) else (
                 value)
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.status_list_ttl_seconds <= 7 * 24 * 3600:
+            raise ValueError(f"PCF_STATUS_LIST_TTL_SECONDS={self.status_list_ttl_seconds}: "
+                             f"expected 1 to 604800 (a week)")
 
     def resolved(self) -> Settings:
         """Fill the defaults that depend on the instance folder (creating it)."""

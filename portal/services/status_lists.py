@@ -2,7 +2,7 @@
 
 Each certification body's revocation and suspension lists are read from their stored record
 and signed on request with the body's active key (vc+jwt): valid for VALIDITY from the moment
-of signing, to be fetched again after TTL.
+of signing, to be fetched again after its ttl.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from portal.services.errors import NotFound
 from portal.services.labels import status_list_url
 from portal.web import settings
 
-#: How long a verifier may use a fetched list (the credential's `ttl`, and the response's
-#: Cache-Control max-age): past it, `pcf verify` and any careful verifier say "status unknown".
-#: Short, because a revocation reaches verifiers only when they fetch again.
-TTL = timedelta(minutes=5)
-#: validUntil - validFrom of each signed list: a list replayed later than this is refused
-#: even by a verifier that ignores the ttl.
+#: validUntil - validFrom of each signed list (at least its ttl): a list replayed later than
+#: this is refused even by a verifier that ignores the ttl. The ttl itself (the credential's
+#: `ttl` and the response's Cache-Control max-age; past it `pcf verify` says "status
+#: unknown") is the setting status_list_ttl_seconds, 5 minutes by default: short, because a
+#: revocation reaches offline verifiers only when they fetch again.
 VALIDITY = timedelta(days=1)
 
 
@@ -58,7 +57,9 @@ def signed_list(
     issuer = issuer_keys.issuer_id(settings().public_host, body_id)
     status = StatusList.from_encoded(issuer, cast(Purpose, purpose), record.encoded)
     url = status_list_url(body_id, purpose)
-    payload = status.credential(url, moment, moment + VALIDITY, int(TTL.total_seconds() * 1000))
+    ttl = timedelta(seconds=settings().status_list_ttl_seconds)
+    payload = status.credential(url, moment, moment + max(VALIDITY, ttl),
+                                int(ttl.total_seconds() * 1000))
     key = issuer_keys.ensure_key(session, body_id=body_id)
     token = sign_status_list(payload, issuer_keys.signer_for(session, key), moment)
-    return SignedStatusList(url, token, moment, TTL)
+    return SignedStatusList(url, token, moment, ttl)

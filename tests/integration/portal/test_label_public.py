@@ -305,3 +305,28 @@ def test_a_label_signed_after_its_key_was_retired_does_not_verify(
     page = client.get(issued["path"]).get_data(as_text=True)
     assert "无效" in page
     assert f"by key {old_signer.kid}, retired at" in page
+
+
+def test_the_status_list_ttl_is_a_setting(label_app: Flask, issued: dict[str, Any]) -> None:
+    import dataclasses
+
+    from portal.settings import Settings
+
+    settings = label_app.extensions["pcf_settings"]
+    label_app.extensions["pcf_settings"] = dataclasses.replace(
+        settings, status_list_ttl_seconds=3 * 24 * 3600)
+    try:
+        client = label_app.test_client()
+        response = client.get(f"/status/{issued['body']}/suspension")
+        assert response.headers["Cache-Control"] == f"public, max-age={3 * 24 * 3600}"
+        payload = verify_status_list(response.get_data(as_text=True),
+                                     did_jwks(client, issued["body"]), issued["issuer"]).payload
+        assert payload["credentialSubject"]["ttl"] == 3 * 24 * 3600 * 1000
+        valid_from = datetime.fromisoformat(payload["validFrom"])
+        # the list stays valid at least as long as its ttl
+        assert datetime.fromisoformat(payload["validUntil"]) - valid_from == timedelta(days=3)
+    finally:
+        label_app.extensions["pcf_settings"] = settings
+    for wrong in ("0", "-5", str(8 * 24 * 3600)):
+        with pytest.raises(ValueError, match="PCF_STATUS_LIST_TTL_SECONDS"):
+            Settings.from_env({"PCF_STATUS_LIST_TTL_SECONDS": wrong})
