@@ -51,6 +51,26 @@ def label(gtin: str, serial: str) -> str:
     return render_template("verify/label.html", result=result, subject=subject, facts=facts)
 
 
+@blueprint.route("/01/<gtin>/21/<serial>/verification.json")
+@limiter.limit(LIMIT)
+def label_json(gtin: str, serial: str) -> Response:
+    """The page's verdict and checks for machines (a customs or retail system): the verdict,
+    each check with its outcome and detail, and the verified credential."""
+    with database().unit_of_work() as db:
+        result = verification.verify(db, gtin=gtin, serial=serial,
+                                     host=settings().public_host,
+                                     instance=settings().instance_path)
+    response = jsonify({
+        "uri": _uri(gtin, serial) if result.label is not None else None,
+        "verdict": result.verdict,
+        "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail}
+                   for c in result.checks],
+        "credential": result.credential or None,
+    })
+    response.headers["Cache-Control"] = "no-store"  # the status is read live
+    return response
+
+
 @blueprint.route("/01/<gtin>/21/<serial>/qr.svg")
 @limiter.limit(LIMIT)
 def qr_code(gtin: str, serial: str) -> Response:

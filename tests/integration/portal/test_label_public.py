@@ -141,6 +141,9 @@ def test_suspend_reinstate_revoke_seen_through_the_bundle(
         assert {c.name: c.outcome for c in report.checks}["status list signature"] is (
             Outcome.PASSED
         )
+        online = client.get(f"{issued['path']}/verification.json").get_json()
+        assert online["verdict"] == report.verdict.value  # the page and the bundle agree
+        assert online["credential"]["id"] == report.label_id
         return report.verdict
 
     assert verdict() is Verdict.VALID
@@ -150,6 +153,9 @@ def test_suspend_reinstate_revoke_seen_through_the_bundle(
     assert verdict() is Verdict.VALID
     change(label_app, issued, Action.REVOKE)
     assert verdict() is Verdict.REVOKED
+    unknown = client.get("/01/06901234567892/21/999999/verification.json").get_json()
+    assert unknown["verdict"] == "unknown"
+    assert unknown["credential"] is None
 
 
 def pcf_verify(tmp_path: Path, client: FlaskClient, path: str, *extra: str) -> Result:

@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 PUBLIC = {"auth.login", "auth.register", "static", "api-docs.openapi_json",
           "wellknown.jwks", "wellknown.did_document", "verify.label", "verify.qr_code",
           "verify.label_image", "verify.checkpoint", "verify.proof", "verify.label_token",
-          "verify.bundle", "verify.status_list", "verify.consistency", "verify.leaf"}
+          "verify.bundle", "verify.label_json", "verify.status_list", "verify.consistency",
+          "verify.leaf"}
 
 
 def concrete(rule: str) -> str:
