@@ -12,13 +12,16 @@ again). A verification then costs a few hashes, not a rebuild of the whole log.
 from __future__ import annotations
 
 import base64
+import logging
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from label_cert import transparency
@@ -30,6 +33,7 @@ from portal.web import settings
 
 _CACHE: dict[str, transparency.MerkleLog] = {}  # by database URL
 _CACHE_LOCK = threading.Lock()
+_LOG = logging.getLogger(__name__)
 
 
 def log_key(instance: Path) -> Ed25519PrivateKey:
@@ -76,6 +80,18 @@ def load_log(session: Session, size: int | None = None) -> transparency.MerkleLo
                 raise RuntimeError(f"transparency leaf {log.size} is missing")
             log.append(row.event.encode())
         return log
+
+
+def warm(app: Flask) -> None:
+    """Build this process's read copy of the log now (gunicorn workers call it in a thread at
+    start), so that the first verification does not read the whole log. A database that is not
+    migrated yet is left for the first request."""
+    try:
+        with app.app_context(), app.extensions["pcf_db"].unit_of_work() as session:
+            size = load_log(session).size
+        _LOG.info("transparency log read copy ready: %d leaves", size)
+    except SQLAlchemyError as exc:
+        _LOG.warning("transparency log not warmed: %s", exc.__class__.__name__)
 
 
 def append_to_log(session: Session, leaf: bytes) -> int:

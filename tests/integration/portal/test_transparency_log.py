@@ -82,3 +82,17 @@ def test_an_emptied_and_refilled_database_is_read_afresh(app: Flask) -> None:
     value, log = root(app, 4)
     assert value == fresh_root(app, 4)
     assert log.leaf(0) == b"new 0"
+
+
+def test_warming_builds_the_read_copy_and_tolerates_an_empty_database(
+        app: Flask, tmp_path: object) -> None:
+    for n in range(3):
+        append(app, f"warm {n}".encode())
+    transparency_log._CACHE.clear()
+    transparency_log.warm(app)
+    assert [log.size for log in transparency_log._CACHE.values()] == [3]
+    from portal import create_app
+
+    bare = create_app({"database_url": f"sqlite:///{tmp_path}/never-migrated.sqlite3",
+                       "instance_path": f"{tmp_path}/instance", "testing": True})
+    transparency_log.warm(bare)  # no tables yet: a warning, not an exception
