@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from portal.db.models import (
     FootprintRecord,
     Organisation,
     OrganisationKind,
+    Product,
     ProductModelVersion,
     ReleaseRecord,
     ReviewComment,
@@ -29,6 +31,8 @@ from portal.services import audit, products
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from portal.services.footprints import compute
 from portal.services.model_storage import load_document
+
+T = TypeVar("T")
 
 
 def _actor(user: User) -> workflow.Actor:
@@ -45,6 +49,34 @@ def _facts(row: CertificationSubmission) -> workflow.Submission:
 def _state(row: CertificationSubmission) -> dict[str, object]:
     return {"state": row.state, "result_hash": row.result_hash,
             "reproduced_hash": row.reproduced_hash}
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The rows a submission refers to."""
+
+    product: Product
+    enterprise: Organisation
+    body: Organisation
+    version: ProductModelVersion
+    release: ReleaseRecord
+    footprint: FootprintRecord
+
+
+def _row(session: Session, model: type[T], key: int) -> T:
+    value = session.get(model, key)
+    assert value is not None, f"{model.__name__} {key}: the foreign key guarantees it"
+    return value
+
+
+def parts(session: Session, row: CertificationSubmission) -> Parts:
+    """The product, organisations, model version, release and result of a submission."""
+    return Parts(_row(session, Product, row.product_id),
+                 _row(session, Organisation, row.enterprise_id),
+                 _row(session, Organisation, row.body_id),
+                 _row(session, ProductModelVersion, row.model_version_id),
+                 _row(session, ReleaseRecord, row.release_id),
+                 _row(session, FootprintRecord, row.footprint_id))
 
 
 def visible(session: Session, actor: User, submission_id: int) -> CertificationSubmission:
@@ -122,12 +154,8 @@ def reproduce(session: Session, *, actor: User, submission_id: int) -> Reproduct
     row = visible(session, actor, submission_id)
     if actor.organisation_id != row.body_id:
         raise Forbidden("only the certification body reproduces a submission")
-    version = session.get(ProductModelVersion, row.model_version_id)
-    release = session.get(ReleaseRecord, row.release_id)
-    footprint = session.get(FootprintRecord, row.footprint_id)
-    assert version is not None
-    assert release is not None
-    assert footprint is not None
+    frozen = parts(session, row)
+    version, release, footprint = frozen.version, frozen.release, frozen.footprint
     if release.content_hash != row.release_hash:
         raise Conflict("the release record no longer matches the submitted release hash")
     result = compute(load_document(version), release, footprint.gwp_set)
@@ -221,9 +249,7 @@ def approver_of(session: Session, row: CertificationSubmission) -> User | None:
 def comment_targets(row: CertificationSubmission, session: Session) -> list[tuple[str, str]]:
     """What a comment can be about: the whole submission, each process, each input
     (value, label); the value is what is stored on the comment."""
-    version = session.get(ProductModelVersion, row.model_version_id)
-    assert version is not None
-    document = load_document(version)
+    document = load_document(parts(session, row).version)
     targets = [("", "")]
     for process in document.get("processes", []):
         pid = str(process.get("id", ""))

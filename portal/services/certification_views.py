@@ -23,7 +23,6 @@ from portal.db.models import (
     Organisation,
     OrganisationKind,
     Product,
-    ProductModelVersion,
     ReleaseRecord,
     ReviewComment,
     SubmissionDocument,
@@ -128,16 +127,9 @@ def _name(session: Session, user_id: int | None) -> str:
 
 def detail(session: Session, actor: User, submission_id: int) -> Detail:
     row = certification.visible(session, actor, submission_id)
-    product = session.get(Product, row.product_id)
-    enterprise = session.get(Organisation, row.enterprise_id)
-    body = session.get(Organisation, row.body_id)
-    release = session.get(ReleaseRecord, row.release_id)
-    footprint = session.get(FootprintRecord, row.footprint_id)
-    assert product is not None
-    assert enterprise is not None
-    assert body is not None
-    assert release is not None
-    assert footprint is not None
+    frozen = certification.parts(session, row)
+    product, enterprise, body = frozen.product, frozen.enterprise, frozen.body
+    release, footprint = frozen.release, frozen.footprint
     is_body = actor.organisation_id == row.body_id
     actions = [a.value for a in workflow.Action if a is not workflow.Action.SUBMIT
                and a is not workflow.Action.EXPIRE and _may(row, actor, a)]
@@ -162,8 +154,7 @@ def detail(session: Session, actor: User, submission_id: int) -> Detail:
 
 def _processes(session: Session, row: CertificationSubmission) -> list[dict[str, Any]]:
     """The frozen model's processes with their inputs, for the reviewer to read."""
-    version = session.get(ProductModelVersion, row.model_version_id)
-    assert version is not None
+    version = certification.parts(session, row).version
     processes: list[dict[str, Any]] = load_document(version).get("processes", [])
     return processes
 
@@ -198,12 +189,8 @@ def frozen_package(session: Session, actor: User, submission_id: int) -> dict[st
     tools: the model document, the release (label and content hash), the submitted result and
     the three hashes. Only the enterprise and the addressed body get it."""
     row = certification.visible(session, actor, submission_id)
-    version = session.get(ProductModelVersion, row.model_version_id)
-    release = session.get(ReleaseRecord, row.release_id)
-    footprint = session.get(FootprintRecord, row.footprint_id)
-    assert version is not None
-    assert release is not None
-    assert footprint is not None
+    frozen = certification.parts(session, row)
+    version, release, footprint = frozen.version, frozen.release, frozen.footprint
     return {
         "submission": row.id, "round": row.round_number, "state": row.state,
         "model_hash": row.model_hash, "release_hash": row.release_hash,

@@ -20,7 +20,6 @@ from portal.db.models import (
     CarbonLabel,
     CertificationSubmission,
     FootprintRecord,
-    Organisation,
     Product,
     StatusListRecord,
     User,
@@ -94,14 +93,9 @@ def issue(session: Session, *, signer: User, approver: User,
     audit.serialise_appends(session)  # one issuer at a time: serials and log indexes
     row = certification.act(session, actor=signer, submission_id=submission_id,
                             action=Action.ISSUE, approver=approver)
-    product = session.get(Product, row.product_id)
-    footprint = session.get(FootprintRecord, row.footprint_id)
-    body = session.get(Organisation, row.body_id)
-    enterprise = session.get(Organisation, row.enterprise_id)
-    assert product is not None
-    assert footprint is not None
-    assert body is not None
-    assert enterprise is not None
+    frozen = certification.parts(session, row)
+    product, footprint = frozen.product, frozen.footprint
+    body, enterprise = frozen.body, frozen.enterprise
     entries = []
     records = []
     for purpose in PURPOSES:
