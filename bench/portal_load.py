@@ -25,6 +25,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -207,9 +208,10 @@ def free_port() -> int:
         return port
 
 
-def measure(base: str, prepared: Prepared, *, requests: int, clients: int,
-            seconds: float) -> tuple[list[float], int, float]:
-    """Latencies of successful computes, the number of failures, and the wall time."""
+def drive(once: Callable[[], tuple[float, bool]], *, clients: int, seconds: float,
+          requests: int | None = None) -> tuple[list[float], int, float]:
+    """Call *once* (a request returning its latency and success) from *clients* threads until
+    *seconds* pass or *requests* are issued: latencies of successes, failures, wall time."""
     latencies: list[float] = []
     failures = 0
     issued = 0
@@ -220,10 +222,11 @@ def measure(base: str, prepared: Prepared, *, requests: int, clients: int,
         nonlocal issued, failures
         while True:
             with lock:
-                if issued >= requests or time.perf_counter() >= deadline:
+                if ((requests is not None and issued >= requests)
+                        or time.perf_counter() >= deadline):
                     return
                 issued += 1
-            latency, ok = compute_once(base, prepared)
+            latency, ok = once()
             with lock:
                 if ok:
                     latencies.append(latency)
@@ -235,6 +238,13 @@ def measure(base: str, prepared: Prepared, *, requests: int, clients: int,
         for future in [pool.submit(client) for _ in range(clients)]:
             future.result()
     return latencies, failures, time.perf_counter() - started
+
+
+def measure(base: str, prepared: Prepared, *, requests: int, clients: int,
+            seconds: float) -> tuple[list[float], int, float]:
+    """Latencies of successful computes, the number of failures, and the wall time."""
+    return drive(lambda: compute_once(base, prepared), clients=clients, seconds=seconds,
+                 requests=requests)
 
 
 def report(figures: dict[str, Any]) -> None:

@@ -22,11 +22,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,14 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from background_db.store import BackgroundStore
-from bench.portal_load import LOOPBACK, free_port, report, start_server, stop_server
+from bench.portal_load import (
+    LOOPBACK,
+    drive,
+    free_port,
+    report,
+    start_server,
+    stop_server,
+)
 from label_cert import transparency
 from label_cert.verify import Verdict, verify_offline
 from label_cert.workflow import Action
@@ -156,31 +161,16 @@ def get(url: str, timeout: float = 30.0) -> tuple[int, bytes]:
 
 def hammer(url: str, *, clients: int, seconds: float) -> tuple[list[float], int, float]:
     """GET *url* from *clients* threads for *seconds*: latencies of 200s, failures, wall."""
-    latencies: list[float] = []
-    failures = 0
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
 
-    def client() -> None:
-        nonlocal failures
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                ok = get(url)[0] == 200
-            except OSError:
-                ok = False
-            elapsed = time.perf_counter() - started
-            with lock:
-                if ok:
-                    latencies.append(elapsed)
-                else:
-                    failures += 1
+    def once() -> tuple[float, bool]:
+        started = time.perf_counter()
+        try:
+            ok = get(url)[0] == 200
+        except OSError:
+            ok = False
+        return time.perf_counter() - started, ok
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        for future in [pool.submit(client) for _ in range(clients)]:
-            future.result()
-    return latencies, failures, time.perf_counter() - started
+    return drive(once, clients=clients, seconds=seconds)
 
 
 def summary(prefix: str, run: tuple[list[float], int, float]) -> dict[str, Any]:
