@@ -4,12 +4,10 @@ the transparency log's checkpoint, leaves and proofs. Public on purpose; rate-li
 
 from __future__ import annotations
 
-import base64
-import json
-
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from label_cert import qr
+from label_cert.vc_jwt import read_token
 from portal.extensions import limiter
 from portal.services import bundles, status_lists, transparency_log, verification
 from portal.services.errors import InvalidInput, NotFound
@@ -90,7 +88,7 @@ def label_image(gtin: str, serial: str) -> Response:
         row = find_label(db, gtin, serial)
         if row is None:
             abort(404)
-        claims = json.loads(base64.urlsafe_b64decode(row.token.split(".")[1] + "=="))
+        claims = read_token(row.token, "label").claims  # our own token, stored
     subject = claims.get("credentialSubject", {})
     png = qr.label_png(
         value=subject.get("footprint", {}).get("pcf_excluding_biogenic_uptake", "?"),

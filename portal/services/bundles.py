@@ -7,15 +7,13 @@ inclusion proof against that checkpoint.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from label_cert.vc_jwt import read_token
 from portal.db.models import CarbonLabel
 from portal.services import issuer_keys, status_lists, transparency_log
 from portal.services.errors import NotFound
@@ -33,12 +31,7 @@ def label_for(session: Session, *, gtin: str, serial: str) -> CarbonLabel:
 def _status_entries(token: str) -> list[dict[str, Any]]:
     """The credentialStatus entries of one of our own stored tokens (signed by us, so read
     without verifying; the verifier checks them)."""
-    payload = token.split(".")[1]
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (binascii.Error, ValueError):
-        return []
-    entries = claims.get("credentialStatus") if isinstance(claims, dict) else None
+    entries = read_token(token, "label").claims.get("credentialStatus")
     return [e for e in entries or [] if isinstance(e, dict)]
 
 

@@ -3,7 +3,6 @@ the enterprise sees its own submissions, a body the ones addressed to it, nobody
 
 from __future__ import annotations
 
-import base64
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from label_cert import workflow
+from label_cert.vc_jwt import read_token
 from portal.db.models import (
     AuditEvent,
     CarbonLabel,
@@ -171,17 +171,13 @@ def body_keys(session: Session, actor: User) -> list[KeyRow]:
     """The signing keys of the actor's certification body, newest first."""
     if actor.organisation.kind is not OrganisationKind.CERTIFICATION_BODY:
         raise NotFound("no keys")
-    signed = Counter(_kid(token) for token in session.scalars(select(CarbonLabel.token).where(
-        CarbonLabel.body_id == actor.organisation_id)))
+    signed = Counter(read_token(token, "label").kid for token in session.scalars(
+        select(CarbonLabel.token).where(CarbonLabel.body_id == actor.organisation_id)))
     return [KeyRow(r.kid, r.created_at, r.retired_at, signed[r.kid])
             for r in session.scalars(select(IssuerKeyRecord).where(
                 IssuerKeyRecord.body_id == actor.organisation_id)
                 .order_by(IssuerKeyRecord.id.desc()))]
 
-
-def _kid(token: str) -> str:
-    header = json.loads(base64.urlsafe_b64decode(token.split(".", maxsplit=1)[0] + "=="))
-    return str(header.get("kid", ""))
 
 
 def frozen_package(session: Session, actor: User, submission_id: int) -> dict[str, Any]:
