@@ -40,10 +40,22 @@ def _actor(user: User) -> workflow.Actor:
                           user.role.value)
 
 
-def _facts(row: CertificationSubmission) -> workflow.Submission:
+def facts(row: CertificationSubmission) -> workflow.Submission:
     matches = None if row.reproduced_hash is None else row.reproduced_hash == row.result_hash
     return workflow.Submission(row.enterprise_id, row.body_id, workflow.State(row.state),
                                matches)
+
+
+def may(row: CertificationSubmission, user: User, action: workflow.Action) -> bool:
+    """Whether the rules let *user* take *action* now. An action that waits only for a
+    matching reproduction or a second approver counts: taking it says what is missing."""
+    try:
+        workflow.transition(facts(row), action, _actor(user))
+    except (workflow.IllegalTransition, workflow.NotAllowed):
+        return False
+    except workflow.WorkflowError:
+        return True
+    return True
 
 
 def _state(row: CertificationSubmission) -> dict[str, object]:
@@ -108,7 +120,7 @@ def submit(session: Session, *, actor: User, footprint_id: int,
         model_hash=version.model_hash, release_hash=release.content_hash,
         result_hash=footprint.result_hash, state=workflow.State.DRAFT.value,
         created_by_id=actor.id, created_at=now, updated_at=now)
-    row.state = workflow.transition(_facts(row), workflow.Action.SUBMIT, _actor(actor)).value
+    row.state = workflow.transition(facts(row), workflow.Action.SUBMIT, _actor(actor)).value
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="submission.submit", entity="submission",
@@ -122,7 +134,7 @@ def act(session: Session, *, actor: User, submission_id: int, action: workflow.A
     row = visible(session, actor, submission_id)
     before = _state(row)
     try:
-        target = workflow.transition(_facts(row), action, _actor(actor),
+        target = workflow.transition(facts(row), action, _actor(actor),
                                      _actor(approver) if approver else None)
     except workflow.NotAllowed as exc:
         raise Forbidden(str(exc)) from None

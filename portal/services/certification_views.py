@@ -110,14 +110,6 @@ def new_submission(session: Session, actor: User, footprint_id: int) -> NewSubmi
     return NewSubmission(product, footprint, release, bodies, open_rows)
 
 
-def _may(row: CertificationSubmission, user: User, action: workflow.Action) -> bool:
-    """Whether the rules would let *user* take *action* now (second approver aside)."""
-    states, _target, kind, roles = workflow.RULES[action]
-    owner = row.enterprise_id if kind == workflow.ENTERPRISE else row.body_id
-    return (workflow.State(row.state) in states and user.organisation_id == owner
-            and user.organisation.kind.value == kind and user.role.value in roles)
-
-
 def _name(session: Session, user_id: int | None) -> str:
     if user_id is None:
         return "system"
@@ -131,8 +123,8 @@ def detail(session: Session, actor: User, submission_id: int) -> Detail:
     product, enterprise, body = frozen.product, frozen.enterprise, frozen.body
     release, footprint = frozen.release, frozen.footprint
     is_body = actor.organisation_id == row.body_id
-    actions = [a.value for a in workflow.Action if a is not workflow.Action.SUBMIT
-               and a is not workflow.Action.EXPIRE and _may(row, actor, a)]
+    # a stored submission is never a draft, and only the system expires: neither shows here
+    actions = [a.value for a in workflow.Action if certification.may(row, actor, a)]
     version_document = _processes(session, row)
     comments = [(c, _name(session, c.author_id)) for c in certification.comments(session, row)]
     history = [(e, _name(session, e.actor_id)) for e in certification.history(session, row)]

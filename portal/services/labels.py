@@ -187,9 +187,7 @@ def expire_due(session: Session, now: datetime | None = None) -> list[CarbonLabe
         row = session.get(CertificationSubmission, label.submission_id)
         assert row is not None
         before = row.state
-        row.state = workflow.transition(
-            workflow.Submission(row.enterprise_id, row.body_id, workflow.State(row.state)),
-            Action.EXPIRE, SYSTEM).value
+        row.state = workflow.transition(certification.facts(row), Action.EXPIRE, SYSTEM).value
         row.updated_at = now
         label.state = "expired"
         audit.record(session, actor=None, action="label.expire", entity="submission",
