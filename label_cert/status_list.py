@@ -181,6 +181,13 @@ def _bit(bits: bytes, index: int) -> bool:
     return bool(bits[index // 8] & (0x80 >> (index % 8)))
 
 
+def read_bit(encoded_list: str, index: int, max_bits: int = MAX_LIST_BITS) -> bool:
+    """The bit at `index` of an `encodedList` (decoded within `max_bits`)."""
+    bits = decode_list(encoded_list, max_bits)
+    _check_index(index, len(bits) * 8)
+    return _bit(bits, index)
+
+
 def decode_list(encoded_list: str, max_bits: int = MAX_LIST_BITS) -> bytes:
     """Decode an `encodedList`, refusing lists over `max_bits` while decompressing."""
     if not encoded_list.startswith("u"):
@@ -287,9 +294,7 @@ def check_status(
     encoded_list = subject.get("encodedList")
     if not isinstance(encoded_list, str):
         raise MalformedStatusListError("status list has no encodedList")
-    bits = decode_list(encoded_list, max_bits)
-    _check_index(index, len(bits) * 8)
-    return _bit(bits, index)
+    return read_bit(encoded_list, index, max_bits)
 
 
 def sign_status_list(payload: Mapping[str, Any], signer: Signer, issued_at: datetime) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from label_cert import errors as label_errors
 from label_cert import transparency
 from label_cert.label import verify_label
-from label_cert.status_list import decode_list
+from label_cert.status_list import read_bit
 from portal.db.models import CarbonLabel, LogCheckpoint, StatusListRecord
 from portal.services import issuer_keys
 from portal.services.labels import find_label
@@ -36,10 +36,6 @@ class Verification:
     checks: list[Check] = field(default_factory=list)
     credential: dict[str, Any] = field(default_factory=dict)
     label: CarbonLabel | None = None
-
-
-def _bit(encoded: str, index: int) -> bool:
-    return bool(decode_list(encoded)[index // 8] & (0x80 >> (index % 8)))
 
 
 def verify(session: Session, *, gtin: str, serial: str, host: str, instance: Any,
@@ -67,9 +63,9 @@ def verify(session: Session, *, gtin: str, serial: str, host: str, instance: Any
     result.checks.append(Check("key", True, f"key published by {verified.issuer}"))
     lists = {r.purpose: r for r in session.scalars(select(StatusListRecord).where(
         StatusListRecord.body_id == label.body_id))}
-    revoked = "revocation" in lists and _bit(lists["revocation"].encoded,
+    revoked = "revocation" in lists and read_bit(lists["revocation"].encoded,
                                              label.revocation_index)
-    suspended = "suspension" in lists and _bit(lists["suspension"].encoded,
+    suspended = "suspension" in lists and read_bit(lists["suspension"].encoded,
                                                label.suspension_index)
     status_detail = "revoked" if revoked else "suspended" if suspended else "in good standing"
     result.checks.append(Check("status", not (revoked or suspended),
