@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, g, has_request_context, render_template, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_smorest import Api
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.routing import IntegerConverter
+from werkzeug.wrappers import Response
 
+from portal import safe_json
 from portal.crypto import Vault, load_master_key
 from portal.db.session import Database
 from portal.extensions import babel, csrf, limiter
+from portal.services.login_throttle import LoginThrottle
 from portal.settings import Settings
 
 SECURITY_HEADERS = {
@@ -29,10 +35,28 @@ SECURITY_HEADERS = {
 }
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in routes: at most 2**63 - 1, the largest id a database column holds, so a
+    longer number is a 404 like any unknown id (werkzeug's own has no upper bound)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = safe_json.MAX_INT, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with request bodies parsed under `safe_json`'s limits."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return safe_json.loads(s)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the portal. *test_config* overrides settings fields (e.g. database_url)."""
     settings = Settings.from_env(**(test_config or {})).resolved()
     app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.url_map.converters["int"] = IdConverter  # before any rule is added
+    app.json = SafeJSONProvider(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -55,6 +79,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["pcf_db"] = Database(settings.database_url)
     app.extensions["pcf_vault"] = Vault(load_master_key(settings.master_key,
                                                         settings.instance_path))
+    app.extensions["pcf_login_throttle"] = LoginThrottle(settings.ratelimit_storage_url,
+                                                         settings.account_login_rate_limit)
 
     csrf.init_app(app)
     limiter.init_app(app)
@@ -91,6 +117,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         load_current_user()
 
+    _register_error_pages(app)
+
     @app.after_request
     def _headers(response):  # type: ignore[no-untyped-def]
         for header, value in SECURITY_HEADERS.items():
@@ -112,6 +140,38 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             db_session.close()
 
     return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    """Failures that are not the client's fault in words, never a traceback: the database
+    gone away (503, try again), and a number too large for a column that slipped past the
+    route and form checks (400)."""
+
+    def page(status: int, message: str) -> Response:
+        if status == 503:
+            g.user = None  # the header must not reach for the database that just failed
+        if request.path.startswith("/api/"):
+            response = app.make_response(({"code": status, "message": message}, status))
+        else:
+            response = app.make_response(render_template("error.html", status=status,
+                                                         message=message))
+        response.status_code = status
+        if status == 503:
+            response.headers["Retry-After"] = "5"
+        return response
+
+    def _database(exc: DBAPIError) -> Response:
+        app.logger.error("database unavailable: %s", exc.orig)
+        return page(503, "The database is unavailable for a moment; try again shortly.")
+
+    app.register_error_handler(OperationalError, _database)
+    app.register_error_handler(InterfaceError, _database)
+
+    @app.errorhandler(OverflowError)
+    def _overflow(_exc: OverflowError) -> Response:
+        return page(400, "A number in the request is too large.")
+
+    del _overflow  # registered; the name is not needed
 
 
 def _select_locale(settings: Settings) -> str:

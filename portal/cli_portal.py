@@ -108,3 +108,69 @@ def labels_expire() -> None:
     for name in names:
         click.echo(f"expired: {name}")
     click.echo(f"{len(names)} label(s) expired")
+
+
+@click.group("accounts")
+def accounts_group() -> None:
+    """User accounts: unlock after failed logins, set a password."""
+
+
+@accounts_group.command("unlock")
+@click.argument("email")
+def accounts_unlock(email: str) -> None:
+    """Forget EMAIL's failed logins, so the account may log in again at once."""
+    app = create_app()
+    throttle = app.extensions["pcf_login_throttle"]
+    throttle.clear(email)
+    if throttle.shared:
+        click.echo(f"unlocked {email.strip().lower()} ({_redacted(throttle.storage_url)})")
+    else:
+        click.echo(f"{email.strip().lower()}: failed logins are counted in each portal "
+                   f"process's memory (no PCF_RATELIMIT_STORAGE_URL or Redis broker set), "
+                   f"which this command cannot reach: the lockout ends with its window or "
+                   f"when the portal restarts.", err=True)
+        sys.exit(1)
+
+
+@accounts_group.command("set-password")
+@click.argument("email")
+@click.password_option("--password", prompt="New password",
+                       help="The new password (asked for when not given).")
+def accounts_set_password(email: str, password: str) -> None:
+    """Give EMAIL a new password (at least 12 characters) and end all its sessions."""
+    from sqlalchemy import func, select  # noqa: PLC0415
+
+    from portal.db.models import User  # noqa: PLC0415
+    from portal.services import accounts  # noqa: PLC0415
+    from portal.services.errors import ServiceError  # noqa: PLC0415
+
+    app = create_app()
+    try:
+        with app.extensions["pcf_db"].unit_of_work() as session:
+            user = session.scalar(select(User).where(
+                func.lower(User.email) == email.strip().lower()))
+            if user is None:
+                raise click.ClickException(f"no user with e-mail {email}")
+            accounts.set_password(session, user=user, password=password, actor=None)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    app.extensions["pcf_login_throttle"].clear(email)
+    click.echo(f"new password set for {email.strip().lower()}; its sessions have ended")
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Background jobs."""
+
+
+@jobs_group.command("recover")
+def jobs_recover() -> None:
+    """Requeue (or fail, past PCF_JOB_MAX_ATTEMPTS) jobs whose runner stopped."""
+    from portal.jobs import recover_stalled, shutdown  # noqa: PLC0415
+
+    app = create_app()
+    recovered = recover_stalled(app)
+    shutdown(app)  # in-process mode: requeued jobs run here before the command returns
+    for job_id in recovered:
+        click.echo(f"recovered: {job_id}")
+    click.echo(f"{len(recovered)} stalled job(s) recovered")

@@ -17,7 +17,10 @@ DYNAMIC = ("enterprise", "association", "certification_body", "operator", "membe
            "certifier", "signer",
            *(f"verdict_{v}" for v in ("valid", "suspended", "revoked", "expired", "invalid",
                                       "unknown")),
-           *(f"check_{c}" for c in ("signature", "key", "status", "log", "label")))
+           *(f"check_{c}" for c in ("signature", "key", "status", "log", "label")),
+           # the error pages of portal/__init__.py
+           "The database is unavailable for a moment; try again shortly.",
+           "A number in the request is too large.")
 
 
 def compile_catalogues() -> list[Path]:

@@ -9,8 +9,17 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """How long a login lasts without activity (*idle*) and at most (*lifetime*)."""
+
+    idle: timedelta
+    lifetime: timedelta
 
 
 @dataclass(frozen=True)
@@ -27,13 +36,23 @@ class Settings:
     default_locale: str = "zh_CN"
     locales: tuple[str, ...] = ("zh_CN", "en")
     session_cookie_secure: bool = True
-    login_rate_limit: str = "10 per minute"
-    ratelimit_storage_url: str = "memory://"  # e.g. redis://... to share limits across workers
+    login_rate_limit: str = "10 per minute"  # per client address
+    # per account, whatever the address: slows guessing one password from many addresses
+    account_login_rate_limit: str = "20 per hour"
+    session_idle_seconds: int = 30 * 60  # a login ends after this long without a request
+    session_lifetime_seconds: int = 12 * 3600  # and this long after it began, at the latest
+    # where rate limits count: redis://... shares them between workers and `pcf accounts
+    # unlock`; default: the Celery broker when it is Redis, else each process's memory
+    ratelimit_storage_url: str = ""
     ratelimit_enabled: bool = True  # false only for load benchmarks (`python -m bench verify`)
     max_upload_bytes: int = 64 * 1024 * 1024
     # how long a verifier may rely on a fetched status list (its `ttl`): the longest a
     # revocation can go unseen by an offline verifier, and how long a downloaded bundle works
     status_list_ttl_seconds: int = 300
+    # a RUNNING job whose runner is silent this long is retried (up to job_max_attempts
+    # starts in all) or failed; runners beat every sixth of it
+    job_stale_seconds: int = 60
+    job_max_attempts: int = 3
     jobs_inline: bool = False  # run in-process jobs in the calling thread (tests)
     testing: bool = False
 
@@ -56,9 +75,21 @@ class Settings:
         return cls(**values)
 
     def __post_init__(self) -> None:
+        if not 60 <= self.session_idle_seconds <= self.session_lifetime_seconds <= 30 * 86400:
+            raise ValueError(f"PCF_SESSION_IDLE_SECONDS={self.session_idle_seconds}, "
+                             f"PCF_SESSION_LIFETIME_SECONDS={self.session_lifetime_seconds}: "
+                             f"expected 60 <= idle <= lifetime <= 2592000 (30 days)")
+        if self.job_stale_seconds < 1 or self.job_max_attempts < 1:
+            raise ValueError(f"PCF_JOB_STALE_SECONDS={self.job_stale_seconds}, "
+                             f"PCF_JOB_MAX_ATTEMPTS={self.job_max_attempts}: expected at least 1")
         if not 0 < self.status_list_ttl_seconds <= 7 * 24 * 3600:
             raise ValueError(f"PCF_STATUS_LIST_TTL_SECONDS={self.status_list_ttl_seconds}: "
                              f"expected 1 to 604800 (a week)")
+
+    @property
+    def session_limits(self) -> SessionLimits:
+        return SessionLimits(idle=timedelta(seconds=self.session_idle_seconds),
+                             lifetime=timedelta(seconds=self.session_lifetime_seconds))
 
     def resolved(self) -> Settings:
         """Fill the defaults that depend on the instance folder (creating it)."""
@@ -71,6 +102,10 @@ class Settings:
             self, instance_path=instance, database_url=database_url,
             secret_key=self.secret_key or _instance_secret(instance),
             background_store=self.background_store or instance / "background",
+            ratelimit_storage_url=self.ratelimit_storage_url or (
+                self.celery_broker_url if self.celery_broker_url.startswith(("redis://",
+                                                                             "rediss://"))
+                else "memory://"),
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, g, redirect, request, url_for
 
@@ -14,6 +15,27 @@ from portal.db.session import Database
 from portal.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_REDIRECT = 2000
+
+
+def local_path(target: str | None) -> str | None:
+    """*target* when it is a path on this site (`/products/3?tab=x`), else None.
+
+    Browsers and servers drop tabs and newlines, read a backslash as a slash and follow
+    `//host` to another site, so a candidate is refused when it, or its percent-decoding,
+    holds a control character or a backslash, or does not start with exactly one slash; the
+    check runs on what a browser would see, not on the raw text."""
+    if not target or len(target) > MAX_REDIRECT:
+        return None
+    for text in (target, unquote(target)):
+        if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c == "\\" for c in text):
+            return None
+        if not text.startswith("/") or text.startswith("//"):
+            return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def database() -> Database:

@@ -11,14 +11,38 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 
+from portal import safe_json
 from portal.blueprints.api_schemas import JobSchema, MeSchema, ReleaseSchema
 from portal.db.models import Job, OrganisationKind, ReleaseRecord, ReleaseStatus, User
 from portal.services import api_tokens
 from portal.web import database
 
-blueprint = Blueprint("api", __name__, url_prefix="/api/v1",
-                      description="Footprints, products and background releases")
+
+class BodyParser(FlaskParser):
+    """webargs' parser with JSON bodies read by `safe_json`: too deep, or a number out of
+    range, is a 400 naming the value's path, never a RecursionError or an overflow later."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json_request(req):
+            return core.missing
+        try:
+            return safe_json.loads(req.get_data(cache=True))
+        except safe_json.JsonRefusedError as exc:
+            abort(400, message=f"the JSON body is refused: {exc}",
+                  errors={"json": {exc.path: [exc.reason]}})
+
+
+def api_blueprint(name: str, description: str) -> Blueprint:
+    """A blueprint of the JSON API, under /api/v1, its bodies parsed by `BodyParser`."""
+    made = Blueprint(name, __name__, url_prefix="/api/v1", description=description)
+    made.ARGUMENTS_PARSER = BodyParser()
+    return made
+
+
+blueprint = api_blueprint("api", "Footprints, products and background releases")
 
 
 def api_user() -> User:

@@ -13,11 +13,11 @@ from typing import Any
 
 from flask import Response, jsonify, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy.orm import Session
 
 from portal.blueprints import api_schemas as s
-from portal.blueprints.api import api_user, authenticate
+from portal.blueprints.api import api_blueprint, api_user, authenticate
 from portal.blueprints.product_support import this_app
 from portal.db.models import FootprintRecord, OrganisationKind, ProductModelVersion, User
 from portal.services import catalogue, footprints, product_models, products
@@ -25,8 +25,8 @@ from portal.services import model_document as md
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from portal.web import database
 
-blueprint = Blueprint("api-products", __name__, url_prefix="/api/v1",
-                      description="An enterprise's products, models, computations and results")
+blueprint = api_blueprint("api-products",
+                          "An enterprise's products, models, computations and results")
 blueprint.before_request(authenticate)
 
 _STATUS = ((NotFound, 404), (Forbidden, 403), (Conflict, 409), (InvalidInput, 422))

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import AnyOf, DataRequired, Email, Length
 
 from portal.db.models import Organisation, OrganisationKind, Role, User
 from portal.services import accounts, api_tokens
-from portal.services.errors import ServiceError
+from portal.services.errors import NotFound, ServiceError
 from portal.web import current_user, database, login_required, require
 
 blueprint = Blueprint("home", __name__)
@@ -27,6 +28,11 @@ class TokenForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     email = EmailField("email", validators=[DataRequired(), Email()])
+    role = SelectField("role", choices=[SelectChoice(r.value) for r in Role])
+
+
+class MemberForm(FlaskForm):
+    action = StringField("action", validators=[AnyOf(("role", "deactivate", "activate"))])
     role = SelectField("role", choices=[SelectChoice(r.value) for r in Role])
 
 
@@ -57,9 +63,42 @@ def organisation() -> str:
         except ServiceError as exc:
             flash(str(exc), "error")
     with database().unit_of_work() as db:
-        members = list(db.scalars(select(User).where(
-            User.organisation_id == user.organisation_id).order_by(User.email)))
-    return render_template("home/organisation.html", form=form, members=members, link=link)
+        me = db.get(User, user.id)
+        assert me is not None
+        members = [(m, accounts.may_manage(me, m)) for m in db.scalars(select(User).where(
+            User.organisation_id == user.organisation_id).order_by(User.email))]
+        roles = [r.value for r in accounts.roles_in(me.organisation)]
+    return render_template("home/organisation.html", form=form, members=members, link=link,
+                           roles=roles, member_form=MemberForm())
+
+
+@blueprint.route("/organisation/members/<int:user_id>", methods=["POST"])
+@require(roles=(Role.ADMIN,))
+def member(user_id: int) -> Response:
+    """Change a member's role, or deactivate / reactivate them (their sessions end)."""
+    user = current_user()
+    assert user is not None
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            with database().unit_of_work() as db:
+                actor, target = db.get(User, user.id), db.get(User, user_id)
+                if actor is None or target is None or (
+                        target.organisation_id != actor.organisation_id):
+                    raise NotFound("no such member")
+                if form.action.data == "role":
+                    accounts.change_role(db, actor=actor, user=target,
+                                         role=Role(form.role.data))
+                else:
+                    accounts.set_active(db, actor=actor, user=target,
+                                        active=form.action.data == "activate")
+        except NotFound:
+            abort(404)
+        except (ServiceError, ValueError) as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Saved. The member's sessions have ended."), "info")
+    return redirect(url_for("home.organisation"))
 
 
 @blueprint.route("/account/tokens", methods=["GET", "POST"])

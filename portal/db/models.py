@@ -59,6 +59,21 @@ class User(Base):
     organisation: Mapped[Organisation] = relationship(back_populates="users")
 
 
+class LoginSession(Base):
+    """One browser login. The cookie carries a random token; only its hash is stored here,
+    so that logout, a password or role change, and the idle and absolute limits end a
+    session on the server, whatever copies of the cookie exist."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str] = mapped_column(String(32), default="")
+
+
 class Invitation(Base):
     """An invitation to register into an organisation with a role; the token is stored
     hashed and can be used once before it expires."""
@@ -122,9 +137,16 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # who runs it (host:pid), how often it was started, and its runner's last sign of life:
+    # a RUNNING job whose heartbeat stops is retried or failed (portal/jobs.py)
+    worker: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                          index=True)
 
 
 class UploadStatus(enum.StrEnum):
+    VALIDATING = "validating"  # kept; the importer runs as a job in a sandboxed process
     INVALID = "invalid"  # the importer or release validation found problems
     VALIDATED = "validated"  # imported cleanly, not yet submitted
     SUBMITTED = "submitted"  # waiting for the operator's review
@@ -155,6 +177,7 @@ class DatasetUpload(Base):
     review_note: Mapped[str] = mapped_column(Text, default="")
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("job.id"))  # the validation job
 
 
 class ReleaseStatus(enum.StrEnum):
@@ -305,6 +328,9 @@ class CertificationSubmission(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # optimistic lock: two reviewers acting at once, the second's change is refused
+    lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012  (read by SQLAlchemy)
 
 
 class SubmissionDocument(Base):
@@ -374,7 +400,9 @@ class CarbonLabel(Base):
     log_index: Mapped[int | None] = mapped_column()
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
     __table_args__ = (UniqueConstraint("gtin", "serial"),)
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012  (read by SQLAlchemy)
 
 
 class StatusListRecord(Base):
@@ -389,6 +417,9 @@ class StatusListRecord(Base):
     encoded: Mapped[str] = mapped_column(Text)
     allocated: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of used indexes
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # two labels changing at once must not lose one bit: the second write is refused
+    lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012  (read by SQLAlchemy)
 
 
 class TransparencyLeaf(Base):

@@ -7,6 +7,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.services.errors import ConcurrentChange
 
 
 def make_engine(url: str) -> Engine:
@@ -34,11 +37,16 @@ class Database:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+        """One transaction: committed when the block ends, rolled back on any error. A row
+        with a version column that another transaction changed meanwhile (StaleDataError)
+        becomes ConcurrentChange, a Conflict the views already show as such."""
         session = self.sessions()
         try:
             yield session
             session.commit()
+        except StaleDataError as exc:
+            session.rollback()
+            raise ConcurrentChange from exc
         except BaseException:
             session.rollback()
             raise

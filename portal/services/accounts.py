@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.db.models import Invitation, Organisation, OrganisationKind, Role, User
-from portal.services import audit
+from portal.services import audit, login_sessions
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 _HASHER = PasswordHasher()
@@ -76,9 +76,14 @@ def create_user(session: Session, *, organisation: Organisation, email: str, nam
     return user
 
 
-def _check_role(organisation: Organisation, role: Role) -> None:
+def roles_in(organisation: Organisation) -> list[Role]:
+    """The roles a member of *organisation* may have, in the order of the Role enum."""
     allowed = _ROLES_OF.get(organisation.kind, {Role.MEMBER, Role.ADMIN})
-    if role not in allowed:
+    return [role for role in Role if role in allowed]
+
+
+def _check_role(organisation: Organisation, role: Role) -> None:
+    if role not in roles_in(organisation):
         raise InvalidInput({"role": f"{role.value} is not a role in a "
                                     f"{organisation.kind.value}"})
 
@@ -146,8 +151,64 @@ def register(session: Session, *, token: str, name: str, password: str) -> User:
 
 
 def set_password(session: Session, *, user: User, password: str, actor: User | None) -> None:
-    """Replace a user's password (the user, an admin, or the demo reset)."""
+    """Replace a user's password (the user, an admin, or the demo reset); every session of
+    the user ends, so a stolen session cookie stops working with the old password."""
     _check_password(password)
     user.password_hash = _HASHER.hash(password)
+    login_sessions.end_all(session, user_id=user.id, now=_now(), reason="password")
     audit.record(session, actor=actor, action="user.set_password", entity="user",
                  entity_id=user.id, organisation_id=user.organisation_id)
+
+
+def change_password(session: Session, *, user: User, current: str, new: str) -> None:
+    """The user's own password change: the current password must be right."""
+    try:
+        _HASHER.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput({"current_password": "the current password is wrong"}) from None
+    if new == current:
+        raise InvalidInput({"new_password": "choose a password other than the current one"})
+    set_password(session, user=user, password=new, actor=user)
+
+
+def may_manage(actor: User, user: User) -> bool:
+    """Whether *actor* may change *user*'s role or deactivate them: an administrator of the
+    same organisation, never on their own account (an organisation keeps its admin)."""
+    return (actor.role is Role.ADMIN and actor.organisation_id == user.organisation_id
+            and actor.id != user.id)
+
+
+def _check_admin_of(actor: User, user: User) -> None:
+    if not may_manage(actor, user):
+        if actor.id == user.id:
+            raise Conflict("administrators cannot change their own role or deactivate "
+                           "themselves")
+        raise Forbidden("only an administrator of the organisation changes its members")
+
+
+def change_role(session: Session, *, actor: User, user: User, role: Role) -> None:
+    """An administrator gives a member of the organisation another role; the member's
+    sessions end, so no page keeps the permissions of the old role."""
+    _check_admin_of(actor, user)
+    _check_role(user.organisation, role)
+    if role is user.role:
+        return
+    before = user.role
+    user.role = role
+    login_sessions.end_all(session, user_id=user.id, now=_now(), reason="role")
+    audit.record(session, actor=actor, action="user.change_role", entity="user",
+                 entity_id=user.id, before={"role": before}, after={"role": role},
+                 organisation_id=user.organisation_id)
+
+
+def set_active(session: Session, *, actor: User, user: User, active: bool) -> None:
+    """An administrator deactivates (or reactivates) a member; deactivation ends every session
+    and the member's API tokens stop working (they check `active`)."""
+    _check_admin_of(actor, user)
+    if user.active is active:
+        return
+    user.active = active
+    if not active:
+        login_sessions.end_all(session, user_id=user.id, now=_now(), reason="deactivated")
+    audit.record(session, actor=actor, action="user.activate" if active else "user.deactivate",
+                 entity="user", entity_id=user.id, organisation_id=user.organisation_id)

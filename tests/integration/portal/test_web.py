@@ -41,7 +41,7 @@ class TestLogin:
         assert login(client, "a@x.cn") == 302
         with client.session_transaction() as after:
             assert "planted" not in after
-            assert after["user_id"]
+            assert after["sid"]  # a server-side session token, not the user id
         assert "a@x.cn" in client.get("/").get_data(as_text=True)
 
     def test_wrong_password_is_refused_with_one_message(self, app: Flask,
@@ -79,6 +79,40 @@ class TestLogin:
         response = client.post("/login?next=//evil.example/", data={
             "email": "a@x.cn", "password": PASSWORD, "csrf_token": token})
         assert response.headers["Location"] == "/"
+
+
+HOSTILE_NEXT = ["//evil.example/", "/\t/evil.example", "/%09/evil.example", "/\n/evil.example",
+                "/%0a/evil.example", "/\\evil.example", "/%5Cevil.example", "\t//evil.example",
+                "https://evil.example/", "/%2F%2Fevil.example", "javascript:alert(1)",
+                " //evil.example", "/\x7f/evil.example", "/\u0085/evil.example", "/" + "a" * 3000]
+
+
+class TestRedirects:
+    @pytest.mark.parametrize("target", HOSTILE_NEXT)
+    def test_login_never_redirects_off_site(self, app: Flask, client: FlaskClient,
+                                            target: str) -> None:
+        make_user(app, OrganisationKind.ENTERPRISE, Role.MEMBER, "a@x.cn")
+        token = csrf_token(client)
+        response = client.post("/login", query_string={"next": target}, data={
+            "email": "a@x.cn", "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/"
+
+    @pytest.mark.parametrize("target", HOSTILE_NEXT)
+    def test_the_language_switch_never_redirects_off_site(self, client: FlaskClient,
+                                                          target: str) -> None:
+        token = csrf_token(client)
+        response = client.post("/language/en", data={"csrf_token": token, "next": target})
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/"
+
+    def test_a_local_path_with_its_query_is_kept(self, app: Flask, client: FlaskClient) -> None:
+        make_user(app, OrganisationKind.ENTERPRISE, Role.MEMBER, "a@x.cn")
+        token = csrf_token(client)
+        response = client.post("/login", query_string={"next": "/products/3?tab=model"},
+                               data={"email": "a@x.cn", "password": PASSWORD,
+                                     "csrf_token": token})
+        assert response.headers["Location"] == "/products/3?tab=model"
 
 
 class TestHeaders:
