@@ -40,6 +40,7 @@ from portal.db.session import Database
 from portal.settings import Settings
 
 Task = Callable[..., Any]
+SubmitJob = Callable[[str, dict[str, Any]], str]  # (kind, parameters) -> job id
 TASKS: dict[str, Task] = {}
 _HOST = socket.gethostname()
 

@@ -46,6 +46,10 @@ class Settings:
     ratelimit_storage_url: str = ""
     ratelimit_enabled: bool = True  # false only for load benchmarks (`python -m bench verify`)
     max_upload_bytes: int = 64 * 1024 * 1024
+    # an uploaded dataset is imported in a child process with at most this much address
+    # space and processor time (background_db.sandbox)
+    import_memory_mb: int = 2048
+    import_seconds: int = 600
     # how long a verifier may rely on a fetched status list (its `ttl`): the longest a
     # revocation can go unseen by an offline verifier, and how long a downloaded bundle works
     status_list_ttl_seconds: int = 300

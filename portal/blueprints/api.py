@@ -16,8 +16,9 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 from portal import safe_json
 from portal.blueprints.api_schemas import JobSchema, MeSchema, ReleaseSchema
-from portal.db.models import Job, OrganisationKind, ReleaseRecord, ReleaseStatus, User
-from portal.services import api_tokens
+from portal.db.models import ReleaseRecord, ReleaseStatus, User
+from portal.services import api_tokens, releases
+from portal.services.errors import NotFound
 from portal.web import database
 
 
@@ -100,10 +101,9 @@ class Jobs(MethodView):
     @blueprint.response(200, JobSchema)
     def get(self, job_id: str) -> dict[str, Any]:
         """A job's status and progress (jobs of the caller's organisation only)."""
-        user = api_user()
-        job = g.db_session.get(Job, job_id)
-        operator = user.organisation.kind is OrganisationKind.OPERATOR
-        if job is None or (job.organisation_id != user.organisation_id and not operator):
+        try:
+            job = releases.get_job(g.db_session, viewer=api_user(), job_id=job_id)
+        except NotFound:
             abort(404, message="no such job")
         return {"id": job.id, "kind": job.kind, "status": job.status.value,
                 "progress": job.progress, "message": job.message,

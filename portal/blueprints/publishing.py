@@ -27,7 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from background_db.importers import FORMATS
 from background_db.store import BackgroundStore
 from portal import jobs
-from portal.db.models import OrganisationKind, ReleaseStatus, UploadStatus, User
+from portal.db.models import Job, JobStatus, OrganisationKind, ReleaseStatus, UploadStatus, User
 from portal.services import publishing, release_detail, releases
 from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from portal.services.publishing import N_
@@ -45,7 +45,8 @@ NAV: list[tuple[str, str, tuple[OrganisationKind, ...]]] = [
     ("publishing.review", N_("Review and publish"), OPERATOR),
 ]
 STATUS_LABELS = {
-    UploadStatus.INVALID: N_("Not valid"), UploadStatus.VALIDATED: N_("Validated"),
+    UploadStatus.VALIDATING: N_("Being read"), UploadStatus.INVALID: N_("Not valid"),
+    UploadStatus.VALIDATED: N_("Validated"),
     UploadStatus.SUBMITTED: N_("Submitted for review"), UploadStatus.PUBLISHED: N_("Published"),
     UploadStatus.REJECTED: N_("Rejected"), ReleaseStatus.COMPILING: N_("Compiling"),
     ReleaseStatus.READY: N_("Ready"), ReleaseStatus.FAILED: N_("Compilation failed"),
@@ -84,6 +85,16 @@ def _user() -> User:
     user = current_user()
     assert user is not None  # the routes below require a login
     return user
+
+
+def _job_submitter() -> jobs.SubmitJob:
+    """Submit jobs of this app on behalf of the current user."""
+    app, user = current_app._get_current_object(), _user()  # type: ignore[attr-defined]
+
+    def submit_job(kind: str, parameters: dict[str, Any]) -> str:
+        return jobs.submit(app, kind, parameters, actor=user)
+
+    return submit_job
 
 
 def _store() -> BackgroundStore:
@@ -182,14 +193,13 @@ def uploads() -> Response | str:
     if form.validate_on_submit():
         storage = form.file.data
         try:
-            with database().unit_of_work() as db:
-                upload = publishing.upload_dataset(
-                    db, actor=_user(), store=_store(),
-                    upload_root=settings().instance_path / "uploads",
-                    filename=getattr(storage, "filename", None) or "",
-                    data=storage.read() if storage else b"", role=form.role.data or "",
-                    name=form.name.data or "", version=form.version.data or "",
-                    file_format=form.format.data or "")
+            upload = publishing.upload_dataset(
+                database(), _job_submitter(), actor=_user(), store=_store(),
+                upload_root=settings().instance_path / "uploads",
+                filename=getattr(storage, "filename", None) or "",
+                data=storage.read() if storage else b"", role=form.role.data or "",
+                name=form.name.data or "", version=form.version.data or "",
+                file_format=form.format.data or "")
         except ServiceError as exc:
             _refuse(exc)
         else:
@@ -202,17 +212,25 @@ def uploads() -> Response | str:
 @blueprint.route("/uploads/<int:upload_id>")
 @require(kinds=UPLOADERS)
 def upload(upload_id: int) -> Response | str:
-    """An upload's validation report: its summary, or every issue found."""
+    """An upload's validation report: its summary, or every issue found; while the file is
+    being read, the job's progress (the page refreshes itself)."""
     try:
         with database().unit_of_work() as db:
             found = publishing.get_upload(db, actor=_user(), upload_id=upload_id)
+            job = db.get(Job, found.job_id) if found.job_id else None
     except ServiceError as exc:
         _refuse(exc)
         return redirect(url_for("publishing.uploads"))
-    return render_template("publishing/upload.html", upload=found,
-                           issues=json.loads(found.issues or "[]"),
-                           summary=json.loads(found.summary) if found.summary else None,
-                           form=FlaskForm(), own=found.organisation_id == _user().organisation_id)
+    validating = found.status is UploadStatus.VALIDATING and (
+        job is None or job.status in (JobStatus.QUEUED, JobStatus.RUNNING))
+    response = current_app.make_response(render_template(
+        "publishing/upload.html", upload=found, job=job, refresh=REFRESH_SECONDS if validating
+        else 0, issues=json.loads(found.issues or "[]"),
+        summary=json.loads(found.summary) if found.summary else None,
+        form=FlaskForm(), own=found.organisation_id == _user().organisation_id))
+    if validating:
+        response.headers["Refresh"] = str(REFRESH_SECONDS)
+    return response
 
 
 @blueprint.route("/uploads/<int:upload_id>/submit", methods=["POST"])
@@ -253,15 +271,9 @@ def review() -> Response | str:
     form = PublishForm()
     issues: list[str] = []
     if form.validate_on_submit():
-        user = _user()
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-        def submit_job(kind: str, parameters: dict[str, Any]) -> str:
-            return jobs.submit(app, kind, parameters, actor=user)
-
         try:
             record = releases.publish_release(
-                database(), _store(), submit_job, actor=user, name=form.name.data or "",
+                database(), _store(), _job_submitter(), actor=_user(), name=form.name.data or "",
                 version=form.version.data or "", base=form.base.data or "",
                 extensions=form.extensions.data or [])
         except releases.ReleaseRejected as exc:

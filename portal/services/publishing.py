@@ -18,13 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
-from background_db.errors import BackgroundError, DatasetImportError
-from background_db.importers import FORMATS, import_file
-from background_db.records import Dataset, DatasetRole
+from background_db.importers import FORMATS
+from background_db.records import DatasetRole
 from background_db.release import SEMVER
-from background_db.serialize import dataset_hash
+from background_db.sandbox import IsolatedImport, SandboxLimits, import_isolated
 from background_db.store import BackgroundStore
 from portal.db.models import DatasetUpload, Organisation, OrganisationKind, UploadStatus, User
+from portal.db.session import Database
+from portal.jobs import JobContext, SubmitJob, task
 from portal.services import audit
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -90,77 +91,106 @@ def _save(upload_root: Path, digest: str, filename: str, extension: str, data: b
     return path
 
 
-def _import(path: Path, *, file_format: str, role: str, name: str, version: str,
-            store: BackgroundStore) -> tuple[Dataset | None, list[str]]:
-    """The imported (and stored) dataset, or the issue texts that stop it. Issues name the
-    uploaded file, never the folder it is kept in."""
-    folder = f"{path.parent}{os.sep}"
-    try:
-        dataset = import_file(path, format=file_format or None, role=DatasetRole(role),
-                              name=name, version=version)
-        store.put_dataset(dataset)
-    except DatasetImportError as exc:
-        return None, [str(issue).replace(folder, "") for issue in exc.issues]
-    except BackgroundError as exc:  # e.g. name@version already stored with other content
-        return None, [f"{path.name}: {str(exc).replace(folder, '')}"]
-    except Exception as exc:  # a broken or hostile file gets a report, never a server error
-        return None, [f"{path.name}: cannot read the file: {type(exc).__name__}: "
-                      f"{str(exc).replace(folder, '')}"]
-    return dataset, []
-
-
-def summary_of(dataset: Dataset) -> dict[str, Any]:
-    """What the validation report shows about an imported dataset."""
-    inputs = [i for a in dataset.activities for i in a.inputs]
-    return {
-        "format": dataset.format, "activities": len(dataset.activities),
-        "flows": len(dataset.flows), "greenhouse_gases": sum(1 for f in dataset.flows if f.gas),
-        "inputs_by_id": sum(1 for i in inputs if i.provider),
-        "inputs_by_name": sum(1 for i in inputs if not i.provider),
-        "replacing": sum(1 for a in dataset.activities if a.replaces),
-        "content_hash": dataset_hash(dataset),
-    }
-
-
 def _state(upload: DatasetUpload) -> dict[str, Any]:
     return {"status": upload.status, "name": upload.name, "version": upload.version,
             "role": upload.role, "sha256": upload.file_sha256, "note": upload.review_note}
 
 
-def upload_dataset(session: Session, *, actor: User, store: BackgroundStore,
+def receive_upload(session: Session, *, actor: User, store: BackgroundStore,
                    upload_root: Path, filename: str, data: bytes, role: str, name: str,
                    version: str, file_format: str = "") -> DatasetUpload:
-    """Keep the file, import it, and record the upload as VALIDATED (the dataset is now in
-    the store) or INVALID (with every issue the importer found)."""
+    """Check the form, keep the file and record the upload VALIDATING (its import runs as a
+    job: `validate_upload_job`), or INVALID at once when its name@version is taken."""
     _check_uploader(actor)
     name, version = name.strip(), version.strip()
     extension = _check_fields(filename, data, name, version, role, file_format)
     digest = hashlib.sha256(data).hexdigest()
     path = _save(upload_root, digest, filename, extension, data)
+    issues: list[str] = []
     if (name, version) in store.datasets():
         # every upload adds a new dataset version, so no upload can claim (or hide from the
         # publish form) a dataset someone else stored
-        dataset, issues = None, [f"{path.name}: dataset {name} {version} is already in the "
-                                 f"background store; give this upload a new version"]
-    else:
-        dataset, issues = _import(path, file_format=file_format, role=role, name=name,
-                                  version=version, store=store)
-    if len(issues) > MAX_ISSUES:
-        issues = [*issues[:MAX_ISSUES], f"... and {len(issues) - MAX_ISSUES} more"]
+        issues = [f"{path.name}: dataset {name} {version} is already in the background "
+                  f"store; give this upload a new version"]
     upload = DatasetUpload(
         organisation_id=actor.organisation_id, uploaded_by_id=actor.id,
         filename=filename[:255], stored_path=path.relative_to(upload_root).as_posix(),
-        file_sha256=digest, format=dataset.format if dataset else file_format, role=role,
-        name=name, version=version,
-        status=UploadStatus.VALIDATED if dataset else UploadStatus.INVALID,
-        issues=json.dumps(issues, ensure_ascii=False),
-        summary=json.dumps(summary_of(dataset)) if dataset else "", created_at=_now())
+        file_sha256=digest, format=file_format, role=role, name=name, version=version,
+        status=UploadStatus.INVALID if issues else UploadStatus.VALIDATING,
+        issues=json.dumps(issues, ensure_ascii=False), summary="", created_at=_now())
     session.add(upload)
     session.flush()
     audit.record(session, actor=actor, action="upload.create", entity="dataset_upload",
-                 entity_id=upload.id, after=_state(upload),
-                 detail=f"{len(issues)} issue(s)" if issues else "")
+                 entity_id=upload.id, after=_state(upload))
     return upload
+
+
+def upload_dataset(database: Database, submit_job: SubmitJob, *, actor: User,
+                   store: BackgroundStore, upload_root: Path, filename: str, data: bytes,
+                   role: str, name: str, version: str, file_format: str = "") -> DatasetUpload:
+    """Receive an upload and start its validation job. Two transactions, as for releases:
+    the job must find the upload committed (it may run at once, in this thread)."""
+    with database.unit_of_work() as session:
+        upload = receive_upload(session, actor=actor, store=store, upload_root=upload_root,
+                                filename=filename, data=data, role=role, name=name,
+                                version=version, file_format=file_format)
+    if upload.status is not UploadStatus.VALIDATING:
+        return upload
+    job_id = submit_job(VALIDATE, {"upload_id": upload.id})
+    with database.unit_of_work() as session:
+        stored = session.get(DatasetUpload, upload.id)
+        assert stored is not None
+        stored.job_id = job_id
+    return stored
+
+
+VALIDATE = "validate_upload"
+
+
+@task(VALIDATE)
+def validate_upload_job(context: JobContext, *, upload_id: int) -> dict[str, Any]:
+    """Import a received upload in a sandboxed child process (memory and time limits, see
+    background_db.sandbox) and record it VALIDATED, with the dataset stored, or INVALID with
+    every issue. Issues name the uploaded file, never the folder it is kept in."""
+    settings = context.app.extensions["pcf_settings"]
+    upload_root = settings.instance_path / "uploads"
+    with context.database.unit_of_work() as session:
+        upload = session.get(DatasetUpload, upload_id)
+        if upload is None or upload.status is not UploadStatus.VALIDATING:
+            return {"upload": upload_id, "skipped": True}
+        path = upload_root / upload.stored_path
+        request = (upload.format, upload.role, upload.name, upload.version)
+    context.progress(10, N_("Reading the file"))
+    file_format, role, name, version = request
+    try:
+        outcome = import_isolated(
+            path, store_root=settings.background_store, role=DatasetRole(role), name=name,
+            version=version, file_format=file_format or None,
+            limits=SandboxLimits(memory_bytes=settings.import_memory_mb * 1024**2,
+                                 cpu_seconds=settings.import_seconds,
+                                 wall_seconds=settings.import_seconds * 1.5))
+    except OSError as exc:  # the child could not start: say so on the report, not only here
+        outcome = IsolatedImport(None, (f"{path.name}: the file could not be read: {exc}",))
+    folder = f"{path.parent}{os.sep}"
+    issues = [issue.replace(folder, "") for issue in outcome.issues]
+    if len(issues) > MAX_ISSUES:
+        issues = [*issues[:MAX_ISSUES], f"... and {len(issues) - MAX_ISSUES} more"]
+    with context.database.unit_of_work() as session:
+        upload = session.get(DatasetUpload, upload_id)
+        assert upload is not None
+        before = _state(upload)
+        valid = outcome.summary is not None and not issues
+        upload.status = UploadStatus.VALIDATED if valid else UploadStatus.INVALID
+        upload.issues = json.dumps(issues, ensure_ascii=False)
+        upload.summary = json.dumps(outcome.summary) if valid else ""
+        if valid and outcome.summary:
+            upload.format = str(outcome.summary.get("format", upload.format))
+        audit.record(session, actor=None, action="upload.validate", entity="dataset_upload",
+                     entity_id=upload.id, before=before, after=_state(upload),
+                     detail=f"{len(issues)} issue(s)" if issues else "",
+                     organisation_id=upload.organisation_id)
+    return {"upload": upload_id, "status": "validated" if valid else "invalid",
+            "issues": len(issues), "peak_rss_mb": round(outcome.peak_rss_kb / 1024, 1)}
 
 
 def _visible(actor: User, upload: DatasetUpload) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -86,6 +88,27 @@ class TestJobs:
                           headers=bearer(token_for(app, mine))).status_code == 404
         body = client.get(f"/api/v1/jobs/{job_id}", headers=bearer(token_for(app, theirs)))
         assert body.get_json()["status"] == "done"
+
+    def test_the_operator_cannot_read_an_enterprises_job_as_the_document_says(
+            self, app: Flask, client: FlaskClient) -> None:
+        operator = make_user(app, OrganisationKind.OPERATOR, Role.ADMIN, "op@x.cn", "Op")
+        theirs = make_user(app, OrganisationKind.ENTERPRISE, Role.MEMBER, "b@x.cn", "B")
+        with app.extensions["pcf_db"].unit_of_work() as session:
+            owner, platform = session.get(User, theirs), session.get(User, operator)
+            assert owner is not None
+            assert platform is not None
+            session.expunge_all()
+        app.extensions["pcf_settings"] = app.extensions["pcf_settings"].__class__(
+            **{**app.extensions["pcf_settings"].__dict__, "jobs_inline": True})
+        enterprise_job = submit(app, "selftest", {"steps": 1}, actor=owner)
+        own_job = submit(app, "selftest", {"steps": 1}, actor=platform)
+        system_job = submit(app, "selftest", {"steps": 1}, actor=None)
+        headers = bearer(token_for(app, operator))
+        assert client.get(f"/api/v1/jobs/{enterprise_job}", headers=headers).status_code == 404
+        assert client.get(f"/api/v1/jobs/{own_job}", headers=headers).status_code == 200
+        assert client.get(f"/api/v1/jobs/{system_job}", headers=headers).status_code == 200
+        spec = client.get("/api/openapi.json").get_json()
+        assert "caller's organisation only" in json.dumps(spec["paths"]["/api/v1/jobs/{job_id}"])
 
 
 def test_a_user_makes_and_revokes_a_token_in_the_page(app: Flask, client: FlaskClient) -> None:

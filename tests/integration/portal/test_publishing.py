@@ -435,7 +435,7 @@ def access_objects(app: Flask) -> dict[str, object]:
     ids = users(app)
     with uow(app) as session:
         association = get_user(app, ids["association"])
-        upload = publishing.upload_dataset(
+        upload = publishing.receive_upload(
             session, actor=association, store=store_of(app),
             upload_root=Path(app.instance_path) / "uploads", filename="sx.csv",
             data=template_csv(GOOD_ROWS), role="extension", name="sx-steel-test",
