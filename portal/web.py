@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from flask import abort, current_app, g, redirect, request, url_for
 
@@ -36,6 +37,23 @@ def local_path(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def _ascii_name(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in plain).strip("_")
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition value for downloading *filename* under its own name (RFC 6266):
+    an ASCII `filename` for old clients and the UTF-8 `filename*` (RFC 5987) for the rest, so
+    Chinese names and emoji survive and no character can break the header."""
+    cleaned = "".join(c for c in filename if unicodedata.category(c)[0] != "C").strip()
+    cleaned = cleaned.replace("/", "_").replace("\\", "_").strip(". ") or "download"
+    stem, dot, extension = cleaned.rpartition(".") if "." in cleaned else (cleaned, "", "")
+    fallback = (_ascii_name(stem) or "download") + (f".{_ascii_name(extension)}" if dot and
+                                                    _ascii_name(extension) else "")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(cleaned, safe='')}"
 
 
 def database() -> Database:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from lca_engine.characterization import DEFAULT_GWP_SET, GWP_SETS
+from portal.safe_json import MAX_INT as MAX_ID
 
 
 class ProductInSchema(Schema):
@@ -60,13 +61,14 @@ class ModelPutSchema(Schema):
     document = fields.Dict(required=True, metadata={
         "description": "the whole new document; the product's id, name and declared unit "
                        "in its header are the product's own"})
-    base_version = fields.Integer(required=True, validate=validate.Range(min=0), metadata={
-        "description": "the version this document was edited from (0 for the first)"})
+    base_version = fields.Integer(
+        required=True, validate=validate.Range(min=0, max=MAX_ID),
+        metadata={"description": "the version this document was edited from (0 for the first)"})
 
 
 class ComputeSchema(Schema):
-    release_id = fields.Integer(required=True, metadata={
-        "description": "a READY background release"})
+    release_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID),
+                                metadata={"description": "a READY background release"})
     gwp_set = fields.String(load_default=DEFAULT_GWP_SET,
                             validate=validate.OneOf(sorted(GWP_SETS)),
                             metadata={"description": "IPCC GWP100 values"})

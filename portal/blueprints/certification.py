@@ -28,7 +28,7 @@ from portal.services import (
     submission_documents,
 )
 from portal.services.errors import Conflict, InvalidInput, NotFound
-from portal.web import database, require
+from portal.web import attachment, database, require
 
 blueprint = Blueprint("certification", __name__, url_prefix="/certification")
 PARTIES = (OrganisationKind.ENTERPRISE, OrganisationKind.CERTIFICATION_BODY)
@@ -153,8 +153,7 @@ def frozen(submission_id: int) -> Response:
         package = certification_views.frozen_package(db, actor(db), submission_id)
     body = json.dumps(package, ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/json")
-    response.headers.set("Content-Disposition", "attachment",
-                         filename=f"submission-{submission_id}.json")
+    response.headers["Content-Disposition"] = attachment(f"submission-{submission_id}.json")
     return response
 
 
@@ -188,7 +187,7 @@ def document(submission_id: int, document_id: int) -> Response:
         item = submission_documents.read(db, actor=actor(db), submission_id=submission_id,
                                          document_id=document_id)
     response = Response(item.content, mimetype=item.content_type)
-    response.headers.set("Content-Disposition", "attachment", filename=item.filename)
+    response.headers["Content-Disposition"] = attachment(item.filename)
     return response
 
 

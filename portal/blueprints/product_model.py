@@ -113,11 +113,15 @@ ACTIONS = {
 
 
 def _page(product_id: int, issues: list[Any], status: int = 200) -> tuple[str, int]:
-    search = {k: request.args.get(k, "") for k in ("q", "sector", "geography")}
+    search = {k: request.args.get(k, "")[:200] for k in ("q", "sector", "geography",
+                                                          "process")}
+    number = request.args.get("page", 1, type=int) or 1
     with database().unit_of_work() as db:
         page = product_models.model_page(db, actor(db), product_id, name=search["q"],
                                          sector=search["sector"],
-                                         geography=search["geography"])
+                                         geography=search["geography"],
+                                         process_query=search["process"],
+                                         page_number=max(1, min(number, 10**9)))
         return render_template("products/model.html", page=page, issues=issues,
                                search=search), status
 

@@ -33,6 +33,7 @@ from portal.services.model_document import (
     Document,
     Edit,
     EditContext,
+    check_size,
     empty_document,
     prune_suppliers,
     replace_model,
@@ -144,6 +145,7 @@ def edit_model(session: Session, *, actor: User, product_id: int, base_version: 
     document = copy.deepcopy(before)
     context = EditContext(lambda pid: supplier_entry(session, actor.organisation_id, pid))
     edit.apply(document, context)
+    check_size(document.get("processes"))
     sync_header(document, product_key=product_key(product), name=product.name,
                 declared_unit=product.declared_unit)
     prune_suppliers(document)
@@ -175,6 +177,45 @@ def supplier_choices(session: Session, actor: User) -> list[SupplierChoice]:
             for p, company, name in rows]
 
 
+#: processes shown (and offered in the forms' lists) per page of the model page
+PROCESSES_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class ProcessPage:
+    """Which processes the model page shows: those matching *query* (id or name), one page
+    of them at a time, so that a model of thousands of processes renders in bounded time."""
+
+    processes: list[dict[str, Any]]
+    matching: int
+    total: int
+    number: int
+    pages: int
+    query: str
+
+    @property
+    def first(self) -> int:
+        """The position (from 1) of the first process shown; 0 when none matches."""
+        return (self.number - 1) * PROCESSES_PER_PAGE + 1 if self.processes else 0
+
+    @property
+    def last(self) -> int:
+        return (self.number - 1) * PROCESSES_PER_PAGE + len(self.processes)
+
+
+def process_page(document: Document, *, query: str = "", number: int = 1) -> ProcessPage:
+    """Page *number* (from 1) of the document's processes whose id or name holds *query*."""
+    every = document.get("processes", [])
+    needle = query.strip().lower()
+    matching = [p for p in every if not needle or needle in str(p.get("id", "")).lower()
+                or needle in str(p.get("name", "")).lower()]
+    pages = max(1, -(-len(matching) // PROCESSES_PER_PAGE))
+    number = min(max(1, number), pages)
+    start = (number - 1) * PROCESSES_PER_PAGE
+    return ProcessPage(matching[start:start + PROCESSES_PER_PAGE], len(matching), len(every),
+                       number, pages, query.strip())
+
+
 @dataclass
 class ModelPage:
     product: Product
@@ -182,6 +223,7 @@ class ModelPage:
     document: Document
     release: ReleaseRecord | None
     releases: list[ReleaseRecord]
+    shown: ProcessPage = field(default_factory=lambda: ProcessPage([], 0, 0, 1, 1, ""))
     activities: list[catalogue.ActivityChoice] = field(default_factory=list)
     activity_names: dict[str, str] = field(default_factory=dict)
     flows: list[catalogue.FlowChoice] = field(default_factory=list)
@@ -201,14 +243,18 @@ class ModelPage:
 
 
 def model_page(session: Session, actor: User, product_id: int, *, name: str = "",
-               sector: str = "", geography: str = "") -> ModelPage:
+               sector: str = "", geography: str = "", process_query: str = "",
+               page_number: int = 1) -> ModelPage:
     """The latest model of the product with the choices its forms offer; the background
-    activities offered are those matching the search (name, sector, geography)."""
+    activities offered are those matching the search (name, sector, geography). One page
+    of processes is shown, and the forms offer those and the declared product's process."""
     product = owned_product(session, actor, product_id)
     latest = latest_version(session, product.id)
     document = document_of(latest)
     releases = catalogue.ready_releases(session)
-    page = ModelPage(product, latest.version if latest else 0, document, None, releases)
+    shown = process_page(document, query=process_query, number=page_number)
+    page = ModelPage(product, latest.version if latest else 0, document, None, releases,
+                     shown)
     try:
         page.release = release_of(session, document)
     except Conflict:
@@ -219,8 +265,12 @@ def model_page(session: Session, actor: User, product_id: int, *, name: str = ""
     page.activity_names = catalogue.activity_names(release)
     page.flows = catalogue.flows(release)
     page.suppliers = supplier_choices(session, actor)
+    reference = (document.get("product") or {}).get("reference_process")
+    offered = list(shown.processes) + [
+        p for p in document.get("processes", [])
+        if p.get("id") == reference and p not in shown.processes]
     page.own_products = [(p["id"], o["id"], f"{p['name']} / {o['name']}")
-                         for p in document.get("processes", []) for o in p["products"]]
+                         for p in offered for o in p["products"]]
     return page
 
 

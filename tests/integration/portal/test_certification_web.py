@@ -138,6 +138,12 @@ def test_the_whole_review_through_the_pages(web_app: Flask) -> None:
     for outsider in ("o@ob.cn", "x@other.cn"):
         assert client_for(app, outsider).get(f"{detail}/submission.json").status_code == 404
     certifier = client_for(app, "c@cb.cn")
+    download = certifier.get(f"{detail}/documents/{pdf}")
+    assert download.status_code == 200
+    assert download.data == PDF
+    assert download.headers["Content-Disposition"] == (
+        "attachment; filename=\"2024.pdf\"; "
+        "filename*=UTF-8''%E7%94%B5%E8%B4%B9%E5%8D%95%202024.pdf")
     frozen = certifier.get(f"{detail}/submission.json").get_json()
     assert set(frozen["result"]["totals"]) >= {"pcf_excluding_biogenic_uptake"}
     assert [p["id"] for p in frozen["model"]["processes"]][:2] == ["slitting", "galvanising"]
