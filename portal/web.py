@@ -17,6 +17,16 @@ from portal.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_REDIRECT = 2000
+MAX_ID = 2**63 - 1  # the largest id (or version, or page) a database column holds
+
+
+def query_int(name: str, default: int | None = None) -> int | None:
+    """The query argument *name* as a whole number from 0 to MAX_ID, else *default*: a
+    number no column can hold is the same as none, never an overflow further down."""
+    text = request.args.get(name, "")
+    if not text.isdigit() or len(text) > 19 or int(text) > MAX_ID:
+        return default
+    return int(text)
 
 
 def local_path(target: str | None) -> str | None:

@@ -17,7 +17,7 @@ from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from label_cert.workflow import Action
-from portal.blueprints.product_forms import ConfirmForm, flash_errors
+from portal.blueprints.product_forms import ID, ConfirmForm, flash_errors
 from portal.blueprints.product_support import actor, share_page_handlers
 from portal.db.models import OrganisationKind
 from portal.services import (
@@ -69,7 +69,7 @@ class CommentForm(FlaskForm):
 
 
 class ResubmitForm(FlaskForm):
-    footprint = IntegerField("footprint", validators=[InputRequired()])
+    footprint = IntegerField("footprint", validators=[InputRequired(), ID])
     note = TextAreaField("note", validators=[Optional(), Length(max=4000)])
 
 

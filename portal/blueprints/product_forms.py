@@ -13,12 +13,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from lca_engine.units import PACT_DECLARED_UNITS
 from portal.services.model_specs import ALLOCATION_METHODS, DATA_TYPES
+from portal.web import MAX_ID
 
 _TEXT = [Optional(), Length(max=200)]
 _ID = [DataRequired(), Length(max=64)]
 _AMOUNT = [InputRequired(), NumberRange(min=0)]
 _PROPERTY = [Optional(), NumberRange(min=0)]
 _RATING = [Optional(), NumberRange(min=1, max=5)]
+ID = NumberRange(min=0, max=MAX_ID)  # ids, versions and indexes a database column holds
 
 
 def _(message: str, **values: object) -> str:
@@ -47,13 +49,13 @@ class ScenarioForm(FlaskForm):
 
 
 class ReleaseForm(FlaskForm):
-    release = IntegerField("release", validators=[InputRequired()])
+    release = IntegerField("release", validators=[InputRequired(), ID])
 
 
 class ModelForm(FlaskForm):
     """Every model edit names the version it was made on."""
 
-    base_version = IntegerField("base_version", validators=[InputRequired()])
+    base_version = IntegerField("base_version", validators=[InputRequired(), ID])
 
 
 class SettingsForm(ModelForm):
@@ -120,7 +122,7 @@ class EmissionForm(ModelForm):
 
 class RemoveForm(ModelForm):
     process_id = StringField("process_id", validators=_ID)
-    index = IntegerField("index", validators=[Optional(), NumberRange(min=0)])
+    index = IntegerField("index", validators=[Optional(), ID])
     product = StringField("product", validators=[Optional(), Length(max=64)])
 
 

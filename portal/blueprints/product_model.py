@@ -19,7 +19,7 @@ from portal.services import model_specs as ms
 from portal.services import product_models
 from portal.services.errors import Conflict, InvalidInput
 from portal.services.model_template import TemplateRejected
-from portal.web import database, require
+from portal.web import database, query_int, require
 
 blueprint = Blueprint("model", __name__, url_prefix="/<int:product_id>/model")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -115,13 +115,13 @@ ACTIONS = {
 def _page(product_id: int, issues: list[Any], status: int = 200) -> tuple[str, int]:
     search = {k: request.args.get(k, "")[:200] for k in ("q", "sector", "geography",
                                                           "process")}
-    number = request.args.get("page", 1, type=int) or 1
+    number = query_int("page", 1) or 1
     with database().unit_of_work() as db:
         page = product_models.model_page(db, actor(db), product_id, name=search["q"],
                                          sector=search["sector"],
                                          geography=search["geography"],
                                          process_query=search["process"],
-                                         page_number=max(1, min(number, 10**9)))
+                                         page_number=number)
         return render_template("products/model.html", page=page, issues=issues,
                                search=search), status
 

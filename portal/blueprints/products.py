@@ -13,7 +13,7 @@ from portal.blueprints.product_support import ENTERPRISE, actor, share_page_hand
 from portal.db.models import OrganisationKind
 from portal.services import product_models, products, recompute, scenarios
 from portal.services.errors import Conflict, InvalidInput
-from portal.web import database, require
+from portal.web import database, query_int, require
 
 blueprint = Blueprint("products", __name__, url_prefix="/products")
 blueprint.register_blueprint(product_model.blueprint)
@@ -113,8 +113,7 @@ def scenario(product_id: int) -> Response:
 @require(kinds=ENTERPRISE)
 def compare(product_id: int, other_id: int) -> str:
     """Two products' results side by side (latest results unless chosen)."""
-    first = request.args.get("first", type=int)
-    second = request.args.get("second", type=int)
+    first, second = query_int("first"), query_int("second")
     with database().unit_of_work() as db:
         comparison = scenarios.compare(db, actor(db), product_id, other_id, first=first,
                                        second=second)

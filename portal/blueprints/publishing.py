@@ -31,7 +31,14 @@ from portal.db.models import Job, JobStatus, OrganisationKind, ReleaseStatus, Up
 from portal.services import publishing, release_detail, releases
 from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from portal.services.publishing import N_
-from portal.web import current_user, database, login_required, require, settings
+from portal.web import (
+    current_user,
+    database,
+    login_required,
+    query_int,
+    require,
+    settings,
+)
 
 blueprint = Blueprint("publishing", __name__, url_prefix="/background")
 
@@ -151,7 +158,7 @@ def release(release_id: int) -> Response | str:
     search = release_detail.ActivitySearch(
         query=request.args.get("q", "")[:200], sector=request.args.get("sector", "")[:200],
         geography=request.args.get("geography", "")[:200],
-        page=request.args.get("page", 1, type=int) or 1)
+        page=query_int("page", 1) or 1)
     try:
         with database().unit_of_work() as db:
             detail = release_detail.release_detail(db, _store(), viewer=_user(),
@@ -171,7 +178,7 @@ def release(release_id: int) -> Response | str:
 @login_required
 def release_diff(release_id: int) -> Response | str:
     """What changed between another release (?against=ID) and this one."""
-    against = request.args.get("against", type=int)
+    against = query_int("against")
     if against is None:
         flash(_("Choose a release to compare with."), "error")
         return redirect(url_for("publishing.release", release_id=release_id))
