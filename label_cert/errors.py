@@ -25,6 +25,24 @@ Other modules of the package add their own subclasses here. The tree so far::
 
 from __future__ import annotations
 
+from typing import Any
+
+_SHOWN_CHARS = 80
+
+
+def shown(value: Any) -> str:
+    """How a message shows a value read from an untrusted document: short strings and small
+    numbers as repr, anything else by its type. Never fails: a deeply nested list or an
+    integer of thousands of digits would make repr raise (RecursionError, ValueError)."""
+    if isinstance(value, str):
+        text = repr(value[:_SHOWN_CHARS])
+        return text if len(value) <= _SHOWN_CHARS else text + "..."
+    if value is None or isinstance(value, bool | float):
+        return repr(value)
+    if isinstance(value, int):
+        return repr(value) if abs(value) < 10**18 else "a very large integer"
+    return f"a {type(value).__name__}"
+
 
 class LabelError(Exception):
     """Base class of every error raised by label_cert."""

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -87,7 +87,7 @@ def _unverified_claims(token: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
         claims = json.loads(raw)
-    except (IndexError, binascii.Error, ValueError):
+    except (IndexError, binascii.Error, ValueError, RecursionError):
         return {}
     return claims if isinstance(claims, dict) else {}
 
@@ -152,11 +152,12 @@ def _check_entry(
         return _ListResult(Check("status", Outcome.UNKNOWN, "malformed credentialStatus entry"),
                            None, None)
     purpose, url = entry.get("statusPurpose"), entry.get("statusListCredential")
-    name = f"status ({purpose})"
-    if purpose not in sl.PURPOSES:
+    if not isinstance(purpose, str) or purpose not in sl.PURPOSES:
         return _ListResult(
-            Check(name, Outcome.UNKNOWN, f"unsupported status purpose {purpose!r}"), None, None
+            Check("status", Outcome.UNKNOWN, f"unsupported status purpose {err.shown(purpose)}"),
+            None, None,
         )
+    name = f"status ({purpose})"
     cached = lists.get(url) if isinstance(url, str) else None
     if not isinstance(cached, Mapping) or not isinstance(cached.get("token"), str):
         return _ListResult(
@@ -165,7 +166,9 @@ def _check_entry(
     try:
         signed = sl.verify_status_list(cached["token"], keys, issuer)
         if signed.payload.get("id") != url:  # another list of the issuer, swapped in
-            raise sl.MalformedStatusListError(f"the list's id is {signed.payload.get('id')!r}")
+            raise sl.MalformedStatusListError(
+                f"the list's id is {err.shown(signed.payload.get('id'))}"
+            )
     except sl.StatusListError as exc:
         refused = f"{url}: {exc}"
         return _ListResult(
@@ -175,8 +178,9 @@ def _check_entry(
     try:
         index = int(entry.get("statusListIndex", ""))
         fetched_at = min(_parse_time(cached.get("fetched_at")), signed.signed_at)
-        bit = sl.check_status(signed.payload, issuer, index, now, fetched_at, purpose=purpose)
-    except (sl.StatusListError, _BundleError, ValueError, TypeError) as exc:
+        bit = sl.check_status(signed.payload, issuer, index, now, fetched_at,
+                              purpose=cast(sl.Purpose, purpose))  # one of sl.PURPOSES
+    except (sl.StatusListError, _BundleError, ValueError, TypeError, OverflowError) as exc:
         return _ListResult(Check(name, Outcome.UNKNOWN, f"status unknown: {exc}"), None, signed)
     if bit:
         word = "revoked" if purpose == "revocation" else "suspended"
@@ -239,8 +243,10 @@ def _log_key(jwk: Any) -> Ed25519PublicKey:
     if not isinstance(jwk, Mapping) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
         raise _BundleError("the checkpoint's public_key must be an Ed25519 OKP JWK")
     x = jwk.get("x")
+    if not isinstance(x, str):
+        raise _BundleError("the checkpoint's public_key has no x")
     try:
-        raw = base64.urlsafe_b64decode(str(x) + "=" * (-len(str(x)) % 4))
+        raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
         return Ed25519PublicKey.from_public_bytes(raw)
     except (binascii.Error, ValueError) as exc:
         raise _BundleError(f"the log's public key is malformed: {exc}") from exc
@@ -258,11 +264,13 @@ def _b64url_bytes(value: Any) -> bytes:
 def _signed_checkpoint(bundle: Mapping[str, Any]) -> tuple[tl.SignedCheckpoint, Ed25519PublicKey]:
     raw = _section(bundle, "checkpoint")
     try:
+        if not isinstance(raw.get("origin"), str):
+            raise TypeError("origin must be a string")
         cp = tl.Checkpoint(
-            str(raw["origin"]), int(raw["size"]), bytes.fromhex(raw["root"]),
+            raw["origin"], int(raw["size"]), bytes.fromhex(raw["root"]),
             int(raw["timestamp_ms"]),
         )
-    except (KeyError, TypeError, ValueError, tl.CheckpointError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, tl.CheckpointError) as exc:
         raise _BundleError(f"the bundle's checkpoint is malformed: {exc}") from exc
     return tl.SignedCheckpoint(cp, _b64url_bytes(raw.get("signature"))), _log_key(
         raw.get("public_key")
@@ -300,7 +308,7 @@ def _check_inclusion(
     try:
         index, size = int(proof["index"]), int(proof["size"])
         path = [bytes.fromhex(item) for item in proof["proof"]]
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         return Check(name, Outcome.UNKNOWN, f"the inclusion proof is malformed: {exc}")
     if size != cp.size:
         return Check(name, Outcome.UNKNOWN,

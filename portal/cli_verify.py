@@ -9,7 +9,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -41,6 +41,25 @@ def _read(path: Path, what: str) -> str:
         _fail(f"{path}: the {what} is not UTF-8 text")
 
 
+def _json(path: Path, what: str) -> Any:
+    """The JSON document in `path`; every way it can fail ends in `Error: ...` and exit 2."""
+    text = _read(path, what)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(f"{path}: line {exc.lineno}, column {exc.colno}: {exc.msg}")
+    except RecursionError:
+        _fail(f"{path}: the {what} is nested too deeply (a {what} is a few levels deep)")
+    except ValueError:  # Python reads integers of at most 4,300 digits
+        _fail(f"{path}: the {what} holds a number of more than 4,300 digits")
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters escaped: what a label or bundle says must not print
+    lines of its own (a forged "Verdict: valid") or move the terminal's cursor."""
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
 @click.command()
 @click.argument("label", metavar="LABEL_FILE_OR_TOKEN")
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(path_type=Path),
@@ -64,10 +83,7 @@ def verify(label: str, bundle_path: Path, at: str | None) -> None:
     except OSError:  # a long token is not a valid file name
         is_file = False
     token = _read(path, "label").strip() if is_file else label.strip()
-    try:
-        bundle = json.loads(_read(bundle_path, "bundle"))
-    except json.JSONDecodeError as exc:
-        _fail(f"{bundle_path}: line {exc.lineno}, column {exc.colno}: {exc.msg}")
+    bundle = _json(bundle_path, "bundle")
     if not isinstance(bundle, dict):
         _fail(f"{bundle_path}: the bundle must be a JSON object")
     now = datetime.now(UTC)
@@ -80,8 +96,8 @@ def verify(label: str, bundle_path: Path, at: str | None) -> None:
             _fail(f"--at {at!r} has no timezone; add one, e.g. Z or +08:00")
     report = verify_offline(token, bundle, now)
     if report.label_id:
-        click.echo(f"Label: {report.label_id}")
+        click.echo(f"Label: {_printable(report.label_id)}")
     for check in report.checks:
-        click.echo(f"{_MARKS[check.outcome]} {check.name}: {check.reason}")
+        click.echo(f"{_MARKS[check.outcome]} {_printable(check.name)}: {_printable(check.reason)}")
     click.echo(f"Verdict: {report.verdict.value}")
     sys.exit(_EXIT[report.verdict])

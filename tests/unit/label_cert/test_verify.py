@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import gzip
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,99 +13,22 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from label_cert import status_list as sl
 from label_cert import transparency as tl
-from label_cert.keys import KeyRing, SoftwareSigner, public_jwk_of
+from label_cert.keys import SoftwareSigner
 from label_cert.label import LabelCredential, ProductIdentity, StatusEntry, issue_label
 from label_cert.status_list import StatusList, sign_status_list
 from label_cert.verify import Outcome, Report, Verdict, verify_offline
 
-ISSUER = "did:web:certs.example.cn:bodies:a"
-REVOCATION_URL = "https://certs.example.cn/status/revocation/1"
-SUSPENSION_URL = "https://certs.example.cn/status/suspension/1"
-ISSUED = datetime(2025, 3, 1, tzinfo=UTC)
-VALID_UNTIL = datetime(2028, 3, 1, tzinfo=UTC)
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-TTL_MS = 24 * 3600 * 1000
-
-
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-@dataclass
-class World:
-    """An issuer, its status lists, a log holding its label, and the matching bundle."""
-
-    signer: SoftwareSigner = field(default_factory=SoftwareSigner.generate)
-    log_key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
-    revocation: StatusList = field(default_factory=lambda: StatusList(ISSUER, "revocation"))
-    suspension: StatusList = field(default_factory=lambda: StatusList(ISSUER, "suspension"))
-    log: tl.MerkleLog = field(default_factory=tl.MerkleLog)
-    token: str = ""
-
-    def __post_init__(self) -> None:
-        self.rev_index = self.revocation.allocate()
-        self.sus_index = self.suspension.allocate()
-        credential = LabelCredential(
-            label_id="urn:uuid:6f1c9a2e-0000-4000-8000-000000000001",
-            issuer=ISSUER,
-            valid_from=ISSUED,
-            valid_until=VALID_UNTIL,
-            product=ProductIdentity(name="Cement P.O 42.5", company="Acme", gtin="06901234567892"),
-            declared_unit="kilogram",
-            footprint={"pCfExcludingBiogenic": "12.3450"},
-            reference_period=(date(2024, 1, 1), date(2024, 12, 31)),
-            release_hash="sha256:" + "a" * 64,
-            result_hash="sha256:" + "b" * 64,
-            grade="B",
-            certification_body="Body A",
-            status=(
-                StatusEntry("revocation", self.rev_index, REVOCATION_URL),
-                StatusEntry("suspension", self.sus_index, SUSPENSION_URL),
-            ),
-        )
-        self.token = issue_label(credential, self.signer, ISSUED)
-        self.jti = credential.label_id
-
-    def signed_list(
-        self, url: str, status_list: StatusList, *, signer: SoftwareSigner | None = None,
-        signed_at: datetime = NOW - timedelta(hours=1),
-    ) -> str:
-        payload = status_list.credential(url, ISSUED, VALID_UNTIL, TTL_MS)
-        return sign_status_list(payload, signer or self.signer, signed_at)
-
-    def bundle(
-        self, *, in_log: bool = True, fetched_at: datetime = NOW - timedelta(hours=1),
-        signed_at: datetime = NOW - timedelta(hours=1),
-    ) -> dict[str, Any]:
-        for n in range(5):
-            self.log.append(f"other label {n}".encode())
-        index = self.log.append(self.token.encode()) if in_log else None
-        self.log.append(b"a later label")
-        cp = tl.checkpoint(self.log, "certs.example.cn/log", int(ISSUED.timestamp() * 1000) + 1)
-        signed = tl.sign_checkpoint(cp, self.log_key.sign)
-        proofs = {}
-        if index is not None:
-            proof = self.log.inclusion_proof(index)
-            proofs[self.jti] = {"index": index, "size": cp.size, "proof": [p.hex() for p in proof]}
-        ring = KeyRing.start(ISSUER, self.signer.issuer_key(date(2025, 1, 1), date(2029, 1, 1)))
-        lists = {}
-        for url, status_list in ((REVOCATION_URL, self.revocation),
-                                 (SUSPENSION_URL, self.suspension)):
-            lists[url] = {"token": self.signed_list(url, status_list, signed_at=signed_at),
-                          "fetched_at": fetched_at.isoformat()}
-        return {
-            "jwks": {ISSUER: ring.jwks()},
-            "status_lists": lists,
-            "checkpoint": {
-                "origin": cp.origin,
-                "size": cp.size,
-                "root": cp.root_hash.hex(),
-                "timestamp_ms": cp.timestamp_ms,
-                "signature": _b64url(signed.signature),
-                "public_key": public_jwk_of(self.log_key),
-            },
-            "inclusion_proofs": proofs,
-        }
+from .world import (
+    ISSUED,
+    ISSUER,
+    NOW,
+    REVOCATION_URL,
+    SUSPENSION_URL,
+    TTL_MS,
+    VALID_UNTIL,
+    World,
+    b64url,
+)
 
 
 def _outcomes(report: Report) -> dict[str, Outcome]:
@@ -280,7 +202,7 @@ def test_a_label_newer_than_the_checkpoint_without_proof_is_unknown(world: World
                       bytes.fromhex(bundle["checkpoint"]["root"]), 0),
         world.log_key.sign,
     )
-    bundle["checkpoint"]["signature"] = _b64url(signed.signature)
+    bundle["checkpoint"]["signature"] = b64url(signed.signature)
     report = verify_offline(world.token, bundle, NOW)
     assert _outcomes(report)["log inclusion"] is Outcome.UNKNOWN
     assert report.verdict is Verdict.UNKNOWN
@@ -291,7 +213,7 @@ def test_a_tampered_token_is_invalid(world: World) -> None:
     header, payload, signature = world.token.split(".")
     claims = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     forged = claims.replace(b"12.3450", b"02.3450")
-    token = f"{header}.{_b64url(forged)}.{signature}"
+    token = f"{header}.{b64url(forged)}.{signature}"
     report = verify_offline(token, bundle, NOW)
     assert report.verdict is Verdict.INVALID
     assert _outcomes(report)["signature"] is Outcome.FAILED
@@ -303,7 +225,7 @@ def test_a_checkpoint_signed_by_another_key_is_invalid(world: World) -> None:
     cp = bundle["checkpoint"]
     body = tl.Checkpoint(cp["origin"], cp["size"], bytes.fromhex(cp["root"]),
                          cp["timestamp_ms"]).body()
-    cp["signature"] = _b64url(Ed25519PrivateKey.generate().sign(body))
+    cp["signature"] = b64url(Ed25519PrivateKey.generate().sign(body))
     report = verify_offline(world.token, bundle, NOW)
     assert report.verdict is Verdict.INVALID
     assert "checkpoint signature" in report.checks[-1].reason
@@ -351,3 +273,76 @@ def test_another_list_of_the_issuer_swapped_in_is_refused(world: World) -> None:
     signature = next(c for c in report.checks if c.name == "status list signature")
     assert signature.outcome is Outcome.FAILED
     assert f"the list's id is {SUSPENSION_URL!r}" in signature.reason
+
+
+def _nested(depth: int) -> list[Any]:
+    """A list nested `depth` deep, built without recursion (json.loads would refuse it)."""
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _set(bundle: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    target = bundle
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return bundle
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("jwks", ISSUER, "keys"), _nested(50_000)),
+        (("jwks", ISSUER, "keys"), [{"kty": "OKP", "crv": "Ed25519", "x": _nested(50_000)}]),
+        (("jwks", ISSUER, "keys"), [{"kty": _nested(50_000), "crv": "Ed25519", "x": "A"}]),
+        (("jwks", ISSUER, "keys"), [{"kty": "OKP", "crv": "Ed25519", "x": 10**5000}]),
+        (("checkpoint", "size"), 10**5000),
+        (("checkpoint", "size"), float("inf")),
+        (("checkpoint", "origin"), _nested(50_000)),
+        (("checkpoint", "public_key"), {"kty": "OKP", "crv": "Ed25519", "x": _nested(50_000)}),
+    ],
+    ids=lambda v: "-".join(v) if isinstance(v, tuple) else type(v).__name__,
+)
+def test_a_bundle_with_wrong_types_gives_a_report_never_an_exception(
+    world: World, path: tuple[str, ...], value: Any
+) -> None:
+    bundle = _set(world.bundle(), path, value)
+    report = verify_offline(world.token, bundle, NOW)
+    assert report.verdict is not Verdict.VALID
+    assert all(isinstance(check.reason, str) for check in report.checks)
+
+
+def test_a_published_key_without_x_is_a_malformed_key_set(world: World) -> None:
+    bundle = world.bundle()
+    del bundle["jwks"][ISSUER]["keys"][0]["x"]
+    report = verify_offline(world.token, bundle, NOW)
+    assert report.verdict is Verdict.UNKNOWN
+    signature = report.checks[0]
+    assert signature.outcome is Outcome.UNKNOWN
+    assert "x must be 32 bytes in base64url, got None" in signature.reason
+
+
+def test_a_non_canonical_x_is_refused(world: World) -> None:
+    """Two spellings of one key would have two thumbprints; only the canonical one counts."""
+    bundle = world.bundle()
+    x = bundle["jwks"][ISSUER]["keys"][0]["x"]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    bundle["jwks"][ISSUER]["keys"][0]["x"] = x[:-1] + alphabet[alphabet.index(x[-1]) + 1]
+    report = verify_offline(world.token, bundle, NOW)
+    assert report.verdict is Verdict.UNKNOWN
+    assert "x must be 32 bytes in base64url" in report.checks[0].reason
+
+
+def test_a_label_with_a_date_beyond_the_year_9999_is_invalid(world: World) -> None:
+    """Signed by the issuer's own key, so only the date range stops it."""
+    header, payload, _ = world.token.split(".")
+    claims = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    exp = str(int(VALID_UNTIL.timestamp())).encode()
+    forged = claims.replace(exp, b"99999999999999999", 1)
+    signing_input = f"{header}.{b64url(forged)}"
+    token = f"{signing_input}.{b64url(world.signer.sign(signing_input.encode()))}"
+    report = verify_offline(token, world.bundle(), NOW)
+    assert report.verdict is Verdict.INVALID
+    assert "'exp' is not a date between 1970 and 9999" in report.checks[0].reason

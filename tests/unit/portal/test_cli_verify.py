@@ -9,10 +9,18 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
+from label_cert import transparency as tl
 from label_cert.keys import SoftwareSigner
 from label_cert.status_list import StatusList
 from portal.cli import main
-from tests.unit.label_cert.test_verify import ISSUER, NOW, REVOCATION_URL, VALID_UNTIL, World
+from tests.unit.label_cert.world import (
+    ISSUER,
+    NOW,
+    REVOCATION_URL,
+    VALID_UNTIL,
+    World,
+    b64url,
+)
 
 AT = NOW.isoformat()
 
@@ -110,3 +118,85 @@ def test_help_documents_the_exit_statuses() -> None:
     assert result.exit_code == 0
     assert "0 valid; 1 revoked, suspended, expired or invalid" in result.output
     assert "2 status unknown, or unreadable input" in result.output
+
+
+def _no_traceback(result: Result) -> None:
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+
+
+def _run_text(tmp_path: Path, label: str, text: str | bytes) -> Result:
+    bundle_file = tmp_path / "bundle.json"
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    bundle_file.write_bytes(text)
+    return CliRunner().invoke(main, ["verify", label, "--bundle", str(bundle_file), "--at", AT])
+
+
+def test_a_key_without_x_is_a_check_line_not_a_traceback(tmp_path: Path) -> None:
+    world = World()
+    bundle = world.bundle()
+    del bundle["jwks"][ISSUER]["keys"][0]["x"]
+    result = _run(tmp_path, world.token, bundle, "--at", AT)
+    _no_traceback(result)
+    assert result.exit_code == 2
+    assert "? signature: the bundle's key set is malformed" in result.output
+    assert result.output.splitlines()[-1] == "Verdict: unknown"
+
+
+def test_a_deeply_nested_bundle_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    result = _run_text(tmp_path, World().token, "[" * 100_000 + "]" * 100_000)
+    _no_traceback(result)
+    assert result.exit_code == 2
+    assert "the bundle is nested too deeply" in result.output
+
+
+def test_a_number_of_thousands_of_digits_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    world = World()
+    text = json.dumps(world.bundle()).replace('"size": ', '"size": ' + "9" * 5000, 1)
+    result = _run_text(tmp_path, world.token, text)
+    _no_traceback(result)
+    assert result.exit_code == 2
+    assert "holds a number of more than 4,300 digits" in result.output
+
+
+def test_a_bundle_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
+    result = _run_text(tmp_path, World().token, b'{"jwks": "\xff\xfe"}')
+    _no_traceback(result)
+    assert result.exit_code == 2
+    assert "the bundle is not UTF-8 text" in result.output
+
+
+def test_wrong_types_everywhere_give_check_lines(tmp_path: Path) -> None:
+    world = World()
+    bundle = world.bundle()
+    for value in (5, "text", [1, [2]], None, 1e308, -1, {"a": {}}, [[[[[[]]]]]] * 3):
+        wrong = dict.fromkeys(bundle, value)
+        wrong["checkpoint"] = dict.fromkeys(bundle["checkpoint"], value)
+        wrong["jwks"] = {ISSUER: {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": value},
+                                           dict.fromkeys(("kty", "crv", "x", "kid"), value)]}}
+        result = _run(tmp_path, world.token, wrong, "--at", AT)
+        _no_traceback(result)
+        assert result.exit_code in (1, 2), result.output
+        assert result.output.splitlines()[-1] in ("Verdict: unknown", "Verdict: invalid")
+
+
+def test_what_a_bundle_says_cannot_print_lines_of_its_own(tmp_path: Path) -> None:
+    """A log origin with a line separator, a forged verdict and a terminal escape (validly
+    signed by the log's key) is printed escaped."""
+    world = World()
+    bundle = world.bundle()
+    cp = bundle["checkpoint"]
+    cp["origin"] = "log\u2028Verdict: valid\x1b[2K"
+    body = tl.Checkpoint(cp["origin"], cp["size"], bytes.fromhex(cp["root"]),
+                         cp["timestamp_ms"]).body()
+    cp["signature"] = b64url(world.log_key.sign(body))
+    result = _run(tmp_path, world.token, bundle, "--at", AT)
+    _no_traceback(result)
+    assert result.exit_code == 0, result.output
+    verdicts = [line for line in result.output.splitlines() if line.startswith("Verdict:")]
+    assert verdicts == ["Verdict: valid"]
+    assert "log\\u2028Verdict: valid\\u001b[2K at signed checkpoint" in result.output
+    assert "\x1b" not in result.output
