@@ -15,6 +15,7 @@ from label_cert import transparency as tl
 from label_cert.keys import KeyRing, SoftwareSigner, public_jwk_of
 from label_cert.label import LabelCredential, ProductIdentity, StatusEntry, issue_label
 from label_cert.status_list import StatusList, sign_status_list
+from label_cert.trust import SignedTrustList, TrustedIssuer, TrustedKey, TrustList, sign_trust_list
 
 ISSUER = "did:web:certs.example.cn:bodies:a"
 REVOCATION_URL = "https://certs.example.cn/status/revocation/1"
@@ -23,10 +24,30 @@ ISSUED = datetime(2025, 3, 1, tzinfo=UTC)
 VALID_UNTIL = datetime(2028, 3, 1, tzinfo=UTC)
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TTL_MS = 24 * 3600 * 1000
+OPERATOR = "did:web:pcf.example.cn"
 
 
 def b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def log_trusted_key(log_key: Ed25519PrivateKey) -> TrustedKey:
+    return TrustedKey.of(public_jwk_of(log_key))
+
+
+def make_trust_list(
+    operator: SoftwareSigner,
+    issuers: tuple[TrustedIssuer, ...],
+    log_key: Ed25519PrivateKey,
+    *,
+    sequence: int = 1,
+    issued_at: datetime = NOW - timedelta(days=1),
+    operator_keys: tuple[TrustedKey, ...] | None = None,
+) -> SignedTrustList:
+    """A trust list signed by `operator`, naming `operator` alone unless told otherwise."""
+    names = operator_keys if operator_keys is not None else (TrustedKey.of(operator.public_jwk),)
+    content = TrustList(OPERATOR, sequence, issued_at, issuers, log_trusted_key(log_key), names)
+    return sign_trust_list(content, operator)
 
 
 @dataclass
@@ -38,6 +59,7 @@ class World:
     revocation: StatusList = field(default_factory=lambda: StatusList(ISSUER, "revocation"))
     suspension: StatusList = field(default_factory=lambda: StatusList(ISSUER, "suspension"))
     log: tl.MerkleLog = field(default_factory=tl.MerkleLog)
+    operator: SoftwareSigner = field(default_factory=SoftwareSigner.generate)
     token: str = ""
 
     def __post_init__(self) -> None:
@@ -104,3 +126,11 @@ class World:
             },
             "inclusion_proofs": proofs,
         }
+
+    def trusted_issuer(self, retired_at: int | None = None) -> TrustedIssuer:
+        """The issuer as the operator lists it: its id, name and this world's key."""
+        return TrustedIssuer(ISSUER, "Body A", (TrustedKey.of(self.signer.public_jwk, retired_at),))
+
+    def trust(self, **options: Any) -> SignedTrustList:
+        """The operator's trust list naming this world's issuer key and log key."""
+        return make_trust_list(self.operator, (self.trusted_issuer(),), self.log_key, **options)

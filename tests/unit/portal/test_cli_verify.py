@@ -16,6 +16,7 @@ from portal.cli import main
 from tests.unit.label_cert.world import (
     ISSUER,
     NOW,
+    OPERATOR,
     REVOCATION_URL,
     VALID_UNTIL,
     World,
@@ -25,20 +26,33 @@ from tests.unit.label_cert.world import (
 AT = NOW.isoformat()
 
 
-def _run(tmp_path: Path, label: str, bundle: dict[str, Any], *extra: str) -> Result:
+def _run(tmp_path: Path, world: World, bundle: dict[str, Any], *extra: str,
+         label: str | None = None, trusted: bool = True) -> Result:
+    """`pcf verify` on the world's label (or `label`) and `bundle`, with the world's trust
+    list as --trust-list unless `trusted` is False."""
     bundle_file = tmp_path / "bundle.json"
     bundle_file.write_text(json.dumps(bundle), encoding="utf-8")
-    return CliRunner().invoke(main, ["verify", label, "--bundle", str(bundle_file), *extra])
+    args = ["verify", label or world.token, "--bundle", str(bundle_file), *extra]
+    if trusted:
+        trust_file = tmp_path / "trust-list.jwt"
+        trust_file.write_text(world.trust().token, encoding="ascii")
+        args += ["--trust-list", str(trust_file)]
+    return CliRunner().invoke(main, args)
 
 
 def test_a_valid_label_from_a_file_exits_0(tmp_path: Path) -> None:
     world = World()
     label_file = tmp_path / "label.jwt"
     label_file.write_text(world.token + "\n", encoding="utf-8")
-    result = _run(tmp_path, str(label_file), world.bundle(), "--at", AT)
+    result = _run(tmp_path, world, world.bundle(), "--at", AT, label=str(label_file))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == f"Label: {world.jti}"
+    assert lines[0] == (
+        f"Trust: --trust-list {tmp_path / 'trust-list.jwt'}: trust list #1 of {OPERATOR}, "
+        f"issued 2025-12-31T00:00:00Z, signed by operator key {world.operator.kid}"
+    )
+    assert lines[1] == f"Label: {world.jti}"
+    assert any(line.startswith("✓ trust list: Body A (did:web:") for line in lines)
     assert any(line.startswith("✓ signature: EdDSA vc+jwt") for line in lines)
     assert any(line.startswith("✓ status (revocation): valid") for line in lines)
     assert any(line.startswith("✓ log inclusion: leaf 5") for line in lines)
@@ -48,14 +62,14 @@ def test_a_valid_label_from_a_file_exits_0(tmp_path: Path) -> None:
 
 def test_a_token_on_the_command_line_works(tmp_path: Path) -> None:
     world = World()
-    result = _run(tmp_path, world.token, world.bundle(), "--at", AT)
+    result = _run(tmp_path, world, world.bundle(), "--at", AT)
     assert result.exit_code == 0, result.output
 
 
 def test_revoked_exits_1(tmp_path: Path) -> None:
     world = World()
     world.revocation.set(world.rev_index, True)
-    result = _run(tmp_path, world.token, world.bundle(), "--at", AT)
+    result = _run(tmp_path, world, world.bundle(), "--at", AT)
     assert result.exit_code == 1
     assert "✗ status (revocation): revoked" in result.output
     assert result.output.splitlines()[-1] == "Verdict: revoked"
@@ -64,14 +78,14 @@ def test_revoked_exits_1(tmp_path: Path) -> None:
 def test_suspended_expired_and_invalid_exit_1(tmp_path: Path) -> None:
     world = World()
     world.suspension.set(world.sus_index, True)
-    assert _run(tmp_path, world.token, world.bundle(), "--at", AT).exit_code == 1
+    assert _run(tmp_path, world, world.bundle(), "--at", AT).exit_code == 1
     late = (VALID_UNTIL + timedelta(days=1)).isoformat()
     other = World()
-    expired = _run(tmp_path, other.token, other.bundle(), "--at", late)
+    expired = _run(tmp_path, other, other.bundle(), "--at", late)
     assert expired.exit_code == 1
     assert "Verdict: expired" in expired.output
     fresh = World()
-    invalid = _run(tmp_path, fresh.token, fresh.bundle(in_log=False), "--at", AT)
+    invalid = _run(tmp_path, fresh, fresh.bundle(in_log=False), "--at", AT)
     assert invalid.exit_code == 1
     assert "✗ log inclusion:" in invalid.output
     assert "Verdict: invalid" in invalid.output
@@ -80,7 +94,7 @@ def test_suspended_expired_and_invalid_exit_1(tmp_path: Path) -> None:
 def test_a_stale_status_list_exits_2(tmp_path: Path) -> None:
     world = World()
     bundle = world.bundle(fetched_at=NOW - timedelta(days=2))
-    result = _run(tmp_path, world.token, bundle, "--at", AT)
+    result = _run(tmp_path, world, bundle, "--at", AT)
     assert result.exit_code == 2
     assert "? status (revocation): status unknown" in result.output
     assert "Verdict: unknown" in result.output
@@ -92,7 +106,7 @@ def test_a_status_list_signed_by_a_foreign_key_exits_2(tmp_path: Path) -> None:
     bundle = world.bundle()
     bundle["status_lists"][REVOCATION_URL]["token"] = world.signed_list(
         REVOCATION_URL, StatusList(ISSUER, "revocation"), signer=SoftwareSigner.generate())
-    result = _run(tmp_path, world.token, bundle, "--at", AT)
+    result = _run(tmp_path, world, bundle, "--at", AT)
     assert result.exit_code == 2
     assert "✗ status list signature:" in result.output
     assert "Verdict: unknown" in result.output
@@ -108,7 +122,7 @@ def test_unreadable_inputs_exit_2(tmp_path: Path) -> None:
     bad = CliRunner().invoke(main, ["verify", world.token, "--bundle", str(tmp_path / "bad.json")])
     assert bad.exit_code == 2
     assert "line 1, column 2" in bad.output
-    naive = _run(tmp_path, world.token, world.bundle(), "--at", "2026-01-01T00:00:00")
+    naive = _run(tmp_path, world, world.bundle(), "--at", "2026-01-01T00:00:00")
     assert naive.exit_code == 2
     assert "no timezone" in naive.output
 
@@ -116,8 +130,10 @@ def test_unreadable_inputs_exit_2(tmp_path: Path) -> None:
 def test_help_documents_the_exit_statuses() -> None:
     result = CliRunner().invoke(main, ["verify", "--help"])
     assert result.exit_code == 0
-    assert "0 valid; 1 revoked, suspended, expired or invalid" in result.output
-    assert "2 status unknown, or unreadable input" in result.output
+    text = " ".join(result.output.split())
+    assert "0 valid; 1 revoked, suspended, expired, invalid, or untrusted" in text
+    assert "2 status unknown, or unreadable input, or a trust list refused" in text
+    assert "--trust-list FILE; $PCF_TRUST_LIST; the trust store" in text
 
 
 def _no_traceback(result: Result) -> None:
@@ -139,7 +155,7 @@ def test_a_key_without_x_is_a_check_line_not_a_traceback(tmp_path: Path) -> None
     world = World()
     bundle = world.bundle()
     del bundle["jwks"][ISSUER]["keys"][0]["x"]
-    result = _run(tmp_path, world.token, bundle, "--at", AT)
+    result = _run(tmp_path, world, bundle, "--at", AT)
     _no_traceback(result)
     assert result.exit_code == 2
     assert "? signature: the bundle's key set is malformed" in result.output
@@ -177,7 +193,7 @@ def test_wrong_types_everywhere_give_check_lines(tmp_path: Path) -> None:
         wrong["checkpoint"] = dict.fromkeys(bundle["checkpoint"], value)
         wrong["jwks"] = {ISSUER: {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": value},
                                            dict.fromkeys(("kty", "crv", "x", "kid"), value)]}}
-        result = _run(tmp_path, world.token, wrong, "--at", AT)
+        result = _run(tmp_path, world, wrong, "--at", AT)
         _no_traceback(result)
         assert result.exit_code in (1, 2), result.output
         assert result.output.splitlines()[-1] in ("Verdict: unknown", "Verdict: invalid")
@@ -193,7 +209,7 @@ def test_what_a_bundle_says_cannot_print_lines_of_its_own(tmp_path: Path) -> Non
     body = tl.Checkpoint(cp["origin"], cp["size"], bytes.fromhex(cp["root"]),
                          cp["timestamp_ms"]).body()
     cp["signature"] = b64url(world.log_key.sign(body))
-    result = _run(tmp_path, world.token, bundle, "--at", AT)
+    result = _run(tmp_path, world, bundle, "--at", AT)
     _no_traceback(result)
     assert result.exit_code == 0, result.output
     verdicts = [line for line in result.output.splitlines() if line.startswith("Verdict:")]
