@@ -58,10 +58,10 @@ def main() -> None:
 
 def _register_groups() -> None:
     from portal.cli_background import background  # noqa: PLC0415
-    from portal.cli_portal import db, demo, i18n, labels, serve  # noqa: PLC0415
+    from portal.cli_portal import db, demo, i18n, labels, serve, trust  # noqa: PLC0415
     from portal.cli_verify import verify  # noqa: PLC0415
 
-    for command in (background, db, demo, i18n, labels, serve, verify):
+    for command in (background, db, demo, i18n, labels, serve, trust, verify):
         main.add_command(command)
 
 
