@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -62,7 +62,11 @@ def shipped_path() -> Path | None:
     return Path(str(candidate)) if candidate.is_file() else None
 
 
-def resolve(option: Path | None, environ: Mapping[str, str]) -> TrustSource | None:
+def resolve(
+    option: Path | None,
+    environ: Mapping[str, str],
+    shipped_list: Callable[[], Path | None] = shipped_path,
+) -> TrustSource | None:
     """The first trust source that applies, or None: nothing is pinned."""
     if option is not None:
         return TrustSource("--trust-list", option)
@@ -71,7 +75,7 @@ def resolve(option: Path | None, environ: Mapping[str, str]) -> TrustSource | No
     stored = store_path(environ)
     if stored.exists():
         return TrustSource("trust store", stored)
-    shipped = shipped_path()
+    shipped = shipped_list()
     return TrustSource("shipped with pcf", shipped) if shipped is not None else None
 
 
