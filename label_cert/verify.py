@@ -9,7 +9,8 @@ A bundle is one JSON object (the portal serves one per label at
      "checkpoint": {"origin": str, "size": int, "root": hex SHA-256, "timestamp_ms": int,
                     "signature": base64url Ed25519 over the checkpoint body,
                     "public_key": the log's Ed25519 public JWK},
-     "inclusion_proofs": {label jti: {"index": int, "size": int, "proof": [hex, ...]}}}
+     "inclusion_proofs": {label jti: {"index": int, "size": int, "proof": [hex, ...]}},
+     "trust_list": a copy of the operator's signed trust list (optional; never used here)}
 
 Nothing in the bundle is trusted for itself: the label, its status lists and the checkpoint
 are first checked against the bundle's JWKS and log key, then those keys against the pinned

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from label_cert import errors as err
 from label_cert.keys import SoftwareSigner
@@ -23,7 +24,11 @@ from label_cert.trust import (
 )
 from label_cert.vc_jwt import sign_compact
 
+from .mutations import JSON_VALUES, mutated
 from .world import NOW, OPERATOR, World, b64url, make_trust_list
+
+FUZZ_WORLD = World()
+FUZZ_CLAIMS = FUZZ_WORLD.trust(sequence=2).trust_list.claims()
 
 
 def _segments(token: str) -> list[dict[str, Any]]:
@@ -206,3 +211,15 @@ def test_a_trust_list_is_a_plain_value() -> None:
     with pytest.raises(err.MalformedTrustListError, match="timezone-aware"):
         TrustList(OPERATOR, 1, NOW.replace(tzinfo=None), (), content.log_key,
                   content.operator_keys)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated(FUZZ_CLAIMS, JSON_VALUES))  # what a signed JSON payload can hold
+def test_a_mutated_list_signed_by_the_operator_is_read_or_refused(claims: dict[str, Any]) -> None:
+    """Whatever the payload, a TrustListError or a trust list: nothing else escapes."""
+    token = sign_compact(claims, FUZZ_WORLD.operator, TOKEN_TYPE)
+    try:
+        signed = verify_trust_list(token, {FUZZ_WORLD.operator.kid})
+    except err.TrustListError:
+        return
+    assert signed.trust_list.sequence >= 0
