@@ -41,6 +41,7 @@ from bench.portal_load import (
     stop_server,
 )
 from label_cert import transparency
+from label_cert.trust import SignedTrustList, verify_trust_list
 from label_cert.verify import Verdict, verify_offline
 from label_cert.workflow import Action
 from portal import create_app
@@ -57,6 +58,7 @@ from portal.migrate import upgrade
 from portal.services import accounts, certification, footprints, labels
 from portal.services.demo import DEMO, SEED_RELEASE, ensure_demo
 from portal.services.demo_product import DEMO_EMAIL, ensure_demo_product
+from portal.services.trust_list import operator_signer
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -188,30 +190,38 @@ def summary(prefix: str, run: tuple[list[float], int, float]) -> dict[str, Any]:
     }
 
 
-def offline(token: str, bundle: dict[str, Any], seconds: float) -> dict[str, Any]:
+def offline(
+    token: str, bundle: dict[str, Any], trust: SignedTrustList, seconds: float
+) -> dict[str, Any]:
     """verify_offline calls per second in this process (every call must say valid)."""
     calls = 0
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
-        if verify_offline(token, bundle, datetime.now(UTC)).verdict is not Verdict.VALID:
+        report = verify_offline(token, bundle, datetime.now(UTC), trust)
+        if report.verdict is not Verdict.VALID:
             raise SystemExit("verify_offline did not find the benchmark's label valid")
         calls += 1
     wall = time.perf_counter() - started
     return {"verify_offline_per_s": calls / wall, "verify_offline_ms": 1000 * wall / calls}
 
 
-def cli_runs(folder: Path, token: str, bundle: dict[str, Any], runs: int) -> dict[str, Any]:
+def cli_runs(
+    folder: Path, token: str, bundle: dict[str, Any], trust: SignedTrustList, runs: int
+) -> dict[str, Any]:
     """Wall time of whole `pcf verify` processes on the downloaded files."""
     label_file, bundle_file = folder / "label.jwt", folder / "bundle.json"
+    trust_file = folder / "trust-list.jwt"
     label_file.write_text(token, encoding="utf-8")
     bundle_file.write_text(json.dumps(bundle), encoding="utf-8")
+    trust_file.write_text(trust.token, encoding="ascii")
     pcf = Path(sys.executable).with_name("pcf")
     command = [str(pcf)] if pcf.exists() else [sys.executable, "-m", "portal.cli"]
     times = []
     for _ in range(runs):
         started = time.perf_counter()
         done = subprocess.run(
-            [*command, "verify", str(label_file), "--bundle", str(bundle_file)],
+            [*command, "verify", str(label_file), "--bundle", str(bundle_file),
+             "--trust-list", str(trust_file)],
             capture_output=True,
             text=True,
             check=False,
@@ -284,6 +294,9 @@ def main(argv: list[str] | None = None) -> None:
             )
             token = get(base + path + "/label.jwt")[1].decode().strip()
             bundle = json.loads(get(base + path + "/bundle.json")[1])
+            # pinned as a verifier would: anchored by the operator key's thumbprint
+            trust = verify_trust_list(get(base + "/trust-list.jwt")[1].decode(),
+                                      {operator_signer(instance).kid})
         finally:
             stop_server(server)
         say("measuring verify_offline and pcf verify")
@@ -293,8 +306,8 @@ def main(argv: list[str] | None = None) -> None:
             "log_leaves": args.log_leaves + 1,
             **page,
             **bundled,
-            **offline(token, bundle, args.offline_seconds),
-            **cli_runs(Path(folder), token, bundle, args.cli_runs),
+            **offline(token, bundle, trust, args.offline_seconds),
+            **cli_runs(Path(folder), token, bundle, trust, args.cli_runs),
             "cpu_count": os.cpu_count(),
         }
     report(figures)

@@ -6,6 +6,11 @@ Other modules of the package add their own subclasses here. The tree so far::
     ├── IssuerKeyError                  issuer keys and key rings
     │   ├── KeyDecryptionError          wrong passphrase or not an encrypted Ed25519 key
     │   └── KeyRotationError            a rotation that would break the ring
+    ├── TrustListError                  the operator's signed trust list (label_cert.trust)
+    │   ├── MalformedTrustListError     not a trust-list+jwt compact JWS of the documented shape
+    │   ├── UntrustedTrustListSignerError  signed by a key that is not a pinned operator key
+    │   ├── BadTrustListSignatureError  the signature does not match: the list was altered
+    │   └── TrustListRollbackError      an update older than the pinned list, or forking it
     └── LabelVerificationError          a label (or status list) token that must not be trusted
         ├── MalformedLabelError         not a compact JWS with JSON header and payload
         ├── DisallowedAlgorithmError    alg is not EdDSA (none, HS256, RS256, ...)
@@ -25,6 +30,24 @@ Other modules of the package add their own subclasses here. The tree so far::
 
 from __future__ import annotations
 
+from typing import Any
+
+_SHOWN_CHARS = 80
+
+
+def shown(value: Any) -> str:
+    """How a message shows a value read from an untrusted document: short strings and small
+    numbers as repr, anything else by its type. Never fails: a deeply nested list or an
+    integer of thousands of digits would make repr raise (RecursionError, ValueError)."""
+    if isinstance(value, str):
+        text = repr(value[:_SHOWN_CHARS])
+        return text if len(value) <= _SHOWN_CHARS else text + "..."
+    if value is None or isinstance(value, bool | float):
+        return repr(value)
+    if isinstance(value, int):
+        return repr(value) if abs(value) < 10**18 else "a very large integer"
+    return f"a {type(value).__name__}"
+
 
 class LabelError(Exception):
     """Base class of every error raised by label_cert."""
@@ -40,6 +63,30 @@ class KeyDecryptionError(IssuerKeyError):
 
 class KeyRotationError(IssuerKeyError):
     """A key ring change was refused (duplicate kid, no signing key left, ...)."""
+
+
+class TrustListError(LabelError):
+    """The operator's trust list of certification bodies was refused; the message says why."""
+
+
+class MalformedTrustListError(TrustListError):
+    """The trust list is not a compact JWS with the trust-list+jwt header rules, or its payload
+    lacks a field, has one of the wrong type, or names a key by a kid that is not its
+    thumbprint."""
+
+
+class UntrustedTrustListSignerError(TrustListError):
+    """The trust list is signed by a key that is not a pinned operator key (the anchor, or an
+    operator key of the list pinned so far), or by one it does not name among its own."""
+
+
+class BadTrustListSignatureError(TrustListError):
+    """The trust list's signature does not match its header and payload: it was altered."""
+
+
+class TrustListRollbackError(TrustListError):
+    """An update has a lower sequence number than the pinned list (an old list replayed), or
+    the same sequence number with different content (the operator's key signed two lists)."""
 
 
 class LabelVerificationError(LabelError):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
@@ -27,12 +29,15 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
     load_pem_private_key,
 )
+from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
-from label_cert.errors import IssuerKeyError, KeyDecryptionError, KeyRotationError
+from label_cert.errors import IssuerKeyError, KeyDecryptionError, KeyRotationError, shown
 
 SIGNING_ALGORITHM = "EdDSA"
 RETIRED_AT = "retired_at"  # published JWK member: NumericDate from which the key signs nothing
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+_ED25519_X_CHARS = 43  # 32 bytes in unpadded base64url
 
 
 def _b64url(raw: bytes) -> str:
@@ -45,13 +50,32 @@ def public_jwk_of(private_key: Ed25519PrivateKey) -> dict[str, str]:
     return {"kty": "OKP", "crv": "Ed25519", "x": _b64url(raw)}
 
 
-def jwk_thumbprint(public_jwk: dict[str, str]) -> str:
-    """Return the RFC 7638 SHA-256 thumbprint of an Ed25519 public JWK."""
-    if public_jwk.get("kty") != "OKP" or public_jwk.get("crv") != "Ed25519":
-        raise IssuerKeyError(f"issuer keys must be Ed25519 OKP keys, got {public_jwk!r}")
+def _canonical_x(x: str) -> bool:
+    """Whether x is 32 bytes in unpadded base64url, spelt the one canonical way (otherwise one
+    key would have several thumbprints)."""
+    return (
+        len(x) == _ED25519_X_CHARS
+        and bool(_BASE64URL.fullmatch(x))
+        and _b64url(base64.urlsafe_b64decode(x + "=")) == x
+    )
+
+
+def jwk_thumbprint(public_jwk: Mapping[str, Any]) -> str:
+    """Return the RFC 7638 SHA-256 thumbprint of an Ed25519 public JWK; IssuerKeyError for
+    anything else (another key type, a private part, an ``x`` that is not 32 base64url bytes)."""
+    kty, crv, x = public_jwk.get("kty"), public_jwk.get("crv"), public_jwk.get("x")
+    if kty != "OKP" or crv != "Ed25519":
+        raise IssuerKeyError(
+            f"issuer keys must be Ed25519 OKP keys, got kty {shown(kty)}, crv {shown(crv)}"
+        )
     if "d" in public_jwk:
         raise IssuerKeyError("a public JWK must not contain the private part 'd'")
-    return OKPKey.import_key({"kty": "OKP", "crv": "Ed25519", "x": public_jwk["x"]}).thumbprint()
+    if not isinstance(x, str) or not _canonical_x(x):
+        raise IssuerKeyError(f"an Ed25519 JWK's x must be 32 bytes in base64url, got {shown(x)}")
+    try:
+        return OKPKey.import_key({"kty": "OKP", "crv": "Ed25519", "x": x}).thumbprint()
+    except (JoseError, ValueError) as exc:
+        raise IssuerKeyError(f"the Ed25519 JWK is malformed: {exc}") from exc
 
 
 class KeyStatus(Enum):

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from label_cert import errors as err
 from label_cert.keys import Signer
-from label_cert.vc_jwt import KeySource, read_token, sign_compact, verify_signed
+from label_cert.vc_jwt import KeySource, numeric_date, read_token, sign_compact, verify_signed
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 LABEL_TYPE = "ProductCarbonFootprintLabel"
@@ -162,7 +162,11 @@ def _check_credential(claims: Mapping[str, Any]) -> None:
     for name in ("@context", "type", "credentialSubject", "credentialStatus"):
         if name not in claims:
             raise err.MissingLabelFieldError(f"label lacks the credential field {name!r}")
-    if VC_CONTEXT not in claims["@context"] or LABEL_TYPE not in claims["type"]:
+    context, types = claims["@context"], claims["type"]
+    if (
+        not isinstance(context, list) or VC_CONTEXT not in context
+        or not isinstance(types, list) or LABEL_TYPE not in types
+    ):
         raise err.MissingLabelFieldError("label is not a ProductCarbonFootprintLabel VC 2.0")
     subject = claims["credentialSubject"]
     required = ("product", "declaredUnit", "footprint", "grade", "certificationBody",
@@ -188,8 +192,8 @@ def verify_label(
         raise err.MissingLabelFieldError("label lacks the 'iss' claim")
     signed = verify_signed(token, unverified, jwks_of_issuer(issuer), issuer, "label")
     claims, iat = signed.claims, signed.issued_at
-    nbf = _claim(claims, "nbf", int)
-    exp = _claim(claims, "exp", int)
+    nbf = numeric_date(claims, "nbf", "label")
+    exp = numeric_date(claims, "exp", "label")
     jti = _claim(claims, "jti", str)
     _check_credential(claims)
     instant = now.timestamp()
@@ -198,7 +202,9 @@ def verify_label(
     if nbf - leeway_seconds > instant:
         raise err.LabelNotYetValidError(f"label valid from {datetime.fromtimestamp(nbf, UTC)}")
     if claims.get("issuer") != issuer:
-        raise err.IssuerMismatchError(f"iss {issuer!r} != issuer {claims.get('issuer')!r}")
+        raise err.IssuerMismatchError(
+            f"iss {err.shown(issuer)} != issuer {err.shown(claims.get('issuer'))}"
+        )
     not_before = datetime.fromtimestamp(nbf, UTC)
     expires = datetime.fromtimestamp(exp, UTC)
     if (

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
-from label_cert.errors import LabelError
+from label_cert.errors import LabelError, shown
 from label_cert.keys import Signer
 from label_cert.vc_jwt import KeySource, read_token, sign_compact, verify_signed
 
@@ -270,7 +270,7 @@ def check_status(
         raise IssuerMismatchError(f"status list issued by {issuer!r}, expected {issuer_expected!r}")
     if subject.get("statusPurpose") != purpose:
         raise PurposeMismatchError(
-            f"status list purpose is {subject.get('statusPurpose')!r}, expected {purpose!r}"
+            f"status list purpose is {shown(subject.get('statusPurpose'))}, expected {purpose!r}"
         )
     if subject.get("statusSize", 1) != 1:
         raise MalformedStatusListError("only statusSize 1 (one bit per entry) is supported")
@@ -341,7 +341,7 @@ def verify_status_list(
     issuer = _issuer_id(payload)
     if issuer != issuer_expected or payload.get("iss") != issuer_expected:
         raise IssuerMismatchError(
-            f"status list issued by {issuer!r} (iss {payload.get('iss')!r}), "
+            f"status list issued by {issuer!r} (iss {shown(payload.get('iss'))}), "
             f"expected {issuer_expected!r}"
         )
     window = (_parse_time(payload, "validFrom"), _parse_time(payload, "validUntil"))

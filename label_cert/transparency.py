@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 HASH_SIZE: Final = 32
+MAX_UINT64: Final = 2**64 - 1  # tree sizes and timestamps are uint64 (RFC 9162)
 EMPTY_ROOT: Final = hashlib.sha256(b"").digest()
 
 
@@ -261,7 +262,11 @@ class Checkpoint:
     def __post_init__(self) -> None:
         if not self.origin or any(ch in self.origin for ch in "\r\n"):
             raise CheckpointError("checkpoint origin must be one non-empty line")
-        if self.size < 0 or self.timestamp_ms < 0 or len(self.root_hash) != HASH_SIZE:
+        if (
+            not 0 <= self.size <= MAX_UINT64
+            or not 0 <= self.timestamp_ms <= MAX_UINT64
+            or len(self.root_hash) != HASH_SIZE
+        ):
             raise CheckpointError("checkpoint size, timestamp or root hash is invalid")
 
     def body(self) -> bytes:

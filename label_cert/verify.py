@@ -9,14 +9,20 @@ A bundle is one JSON object (the portal serves one per label at
      "checkpoint": {"origin": str, "size": int, "root": hex SHA-256, "timestamp_ms": int,
                     "signature": base64url Ed25519 over the checkpoint body,
                     "public_key": the log's Ed25519 public JWK},
-     "inclusion_proofs": {label jti: {"index": int, "size": int, "proof": [hex, ...]}}}
+     "inclusion_proofs": {label jti: {"index": int, "size": int, "proof": [hex, ...]}},
+     "trust_list": a copy of the operator's signed trust list (optional; never used here)}
 
-The JWKS and the log's key are trusted as given (take the bundle from a portal you trust, or
-compare them with the published ones); everything else is checked against them. Each status
-list must be signed by a key the label's issuer publishes (not retired before it signed) and
-name that issuer. Its age counts from the earlier of ``fetched_at`` and its signing time, so
-past its ``ttl`` the status is unknown however the bundle dates it. The log leaf of a label
-is its compact token (ASCII bytes).
+Nothing in the bundle is trusted for itself: the label, its status lists and the checkpoint
+are first checked against the bundle's JWKS and log key, then those keys against the pinned
+trust list (label_cert.trust): the label's issuer must be listed, the keys that signed the
+label and its status lists must be among that issuer's listed keys and not retired before they
+signed, and the checkpoint's key must be the listed log key. Otherwise the verdict is
+"untrusted", whatever the bundle says; with no trust list, nothing is trusted. A bundle may
+carry a ``trust_list`` of its own: it is ignored here (a caller may accept it only as an update
+of the pinned list, ``trust.check_update``). Each status list must also name the label's
+issuer. Its age counts from the earlier of ``fetched_at`` and its signing time, so past its
+``ttl`` the status is unknown however the bundle dates it. The log leaf of a label is its
+compact token (ASCII bytes).
 """
 
 from __future__ import annotations
@@ -26,9 +32,9 @@ import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -36,8 +42,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from label_cert import errors as err
 from label_cert import status_list as sl
 from label_cert import transparency as tl
+from label_cert.keys import jwk_thumbprint
 from label_cert.label import VerifiedLabel, verify_label
-from label_cert.vc_jwt import KeySource
+from label_cert.trust import SignedTrustList
+from label_cert.vc_jwt import KeySource, read_token
 
 
 class Outcome(StrEnum):
@@ -57,6 +65,7 @@ class Verdict(StrEnum):
     SUSPENDED = "suspended"
     EXPIRED = "expired"
     INVALID = "invalid"
+    UNTRUSTED = "untrusted"  # consistent, but its keys are not the ones the trust list names
     UNKNOWN = "unknown"
 
 
@@ -71,11 +80,22 @@ class Check:
 
 @dataclass(frozen=True)
 class Report:
-    """Every check that ran, in order, and the verdict drawn from them."""
+    """Every check that ran, in order, the verdict drawn from them, and the trust list the
+    verdict rests on (where it came from and which list, in words)."""
 
     checks: tuple[Check, ...]
     verdict: Verdict
     label_id: str | None = None
+    trust: str = "no trust list"
+
+
+@dataclass(frozen=True)
+class _Signed:
+    """Who signed a token whose signature verified under the bundle's keys."""
+
+    issuer: str
+    kid: str
+    issued_at: int  # NumericDate
 
 
 class _BundleError(Exception):
@@ -87,7 +107,7 @@ def _unverified_claims(token: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
         claims = json.loads(raw)
-    except (IndexError, binascii.Error, ValueError):
+    except (IndexError, binascii.Error, ValueError, RecursionError):
         return {}
     return claims if isinstance(claims, dict) else {}
 
@@ -108,24 +128,30 @@ def _keys_of(bundle: Mapping[str, Any], issuer: str) -> KeySource | None:
 
 def _check_signature(
     token: str, bundle: Mapping[str, Any], now: datetime
-) -> tuple[Check, VerifiedLabel | None]:
-    """Signature, algorithm, typ, kid, key retirement and validity period (verify_label)."""
+) -> tuple[Check, VerifiedLabel | None, _Signed | None]:
+    """Signature, algorithm, typ, kid, key retirement and validity period (verify_label), and
+    who signed when the signature verified (an expired label's too)."""
     name = "signature"
     try:
         verified = verify_label(token, lambda issuer: _keys_of(bundle, issuer), now)
     except _BundleError as exc:
-        return Check(name, Outcome.UNKNOWN, str(exc)), None
+        return Check(name, Outcome.UNKNOWN, str(exc)), None, None
     except err.LabelExpiredError as exc:
-        return Check("validity period", Outcome.FAILED, f"expired: {exc}"), None
+        # verify_label checks expiry after the signature: iss, kid and iat are authentic.
+        claims = read_token(token, "label")
+        signer = _Signed(claims.claims["iss"], claims.kid, claims.claims["iat"])
+        return Check("validity period", Outcome.FAILED, f"expired: {exc}"), None, signer
     except err.LabelVerificationError as exc:
-        return Check(name, Outcome.FAILED, f"{type(exc).__name__}: {exc}"), None
+        return Check(name, Outcome.FAILED, f"{type(exc).__name__}: {exc}"), None, None
     except (err.LabelError, ValueError, TypeError, AttributeError) as exc:
-        return Check(name, Outcome.UNKNOWN, f"the bundle's key set is malformed: {exc}"), None
+        reason = f"the bundle's key set is malformed: {exc}"
+        return Check(name, Outcome.UNKNOWN, reason), None, None
     reason = (
         f"EdDSA vc+jwt signed by {verified.issuer} (kid {verified.kid}); "
         f"valid {verified.not_before:%Y-%m-%d} to {verified.expires:%Y-%m-%d}"
     )
-    return Check(name, Outcome.PASSED, reason), verified
+    signer = _Signed(verified.issuer, verified.kid, int(verified.issued_at.timestamp()))
+    return Check(name, Outcome.PASSED, reason), verified, signer
 
 
 def _parse_time(value: Any) -> datetime:
@@ -152,11 +178,12 @@ def _check_entry(
         return _ListResult(Check("status", Outcome.UNKNOWN, "malformed credentialStatus entry"),
                            None, None)
     purpose, url = entry.get("statusPurpose"), entry.get("statusListCredential")
-    name = f"status ({purpose})"
-    if purpose not in sl.PURPOSES:
+    if not isinstance(purpose, str) or purpose not in sl.PURPOSES:
         return _ListResult(
-            Check(name, Outcome.UNKNOWN, f"unsupported status purpose {purpose!r}"), None, None
+            Check("status", Outcome.UNKNOWN, f"unsupported status purpose {err.shown(purpose)}"),
+            None, None,
         )
+    name = f"status ({purpose})"
     cached = lists.get(url) if isinstance(url, str) else None
     if not isinstance(cached, Mapping) or not isinstance(cached.get("token"), str):
         return _ListResult(
@@ -165,7 +192,9 @@ def _check_entry(
     try:
         signed = sl.verify_status_list(cached["token"], keys, issuer)
         if signed.payload.get("id") != url:  # another list of the issuer, swapped in
-            raise sl.MalformedStatusListError(f"the list's id is {signed.payload.get('id')!r}")
+            raise sl.MalformedStatusListError(
+                f"the list's id is {err.shown(signed.payload.get('id'))}"
+            )
     except sl.StatusListError as exc:
         refused = f"{url}: {exc}"
         return _ListResult(
@@ -175,8 +204,9 @@ def _check_entry(
     try:
         index = int(entry.get("statusListIndex", ""))
         fetched_at = min(_parse_time(cached.get("fetched_at")), signed.signed_at)
-        bit = sl.check_status(signed.payload, issuer, index, now, fetched_at, purpose=purpose)
-    except (sl.StatusListError, _BundleError, ValueError, TypeError) as exc:
+        bit = sl.check_status(signed.payload, issuer, index, now, fetched_at,
+                              purpose=cast(sl.Purpose, purpose))  # one of sl.PURPOSES
+    except (sl.StatusListError, _BundleError, ValueError, TypeError, OverflowError) as exc:
         return _ListResult(Check(name, Outcome.UNKNOWN, f"status unknown: {exc}"), None, signed)
     if bit:
         word = "revoked" if purpose == "revocation" else "suspended"
@@ -203,45 +233,61 @@ def _signature_check(results: list[_ListResult], issuer: str) -> Check:
                  f"the oldest at {oldest:%Y-%m-%dT%H:%M:%SZ}")
 
 
+@dataclass(frozen=True)
+class _Status:
+    """The status checks, REVOKED / SUSPENDED / VALID (None: unknown), and the lists whose
+    signatures verified under the bundle's keys."""
+
+    checks: list[Check]
+    verdict: Verdict | None = None
+    signed: tuple[sl.VerifiedStatusList, ...] = ()
+
+
 def _check_status(
     verified: VerifiedLabel | None,
     bundle: Mapping[str, Any],
     keys: KeySource | None,
     now: datetime,
-) -> tuple[list[Check], Verdict | None]:
-    """Return the status checks and REVOKED / SUSPENDED / VALID, or None when unknown."""
+) -> _Status:
     if verified is None:
-        return [Check("status", Outcome.UNKNOWN, "not checked: the label did not verify")], None
+        return _Status([Check("status", Outcome.UNKNOWN, "not checked: the label did not verify")])
     entries = verified.credential.get("credentialStatus")
     if not isinstance(entries, list) or not entries:
-        return [Check("status", Outcome.UNKNOWN, "the label has no credentialStatus entry")], None
+        missing = "the label has no credentialStatus entry"
+        return _Status([Check("status", Outcome.UNKNOWN, missing)])
     try:
         lists = _section(bundle, "status_lists")
     except _BundleError as exc:
-        return [Check("status", Outcome.UNKNOWN, str(exc))], None
+        return _Status([Check("status", Outcome.UNKNOWN, str(exc))])
     results = [_check_entry(entry, lists, keys, verified.issuer, now) for entry in entries]
     checks = [r.check for r in results]
     checks.append(_signature_check(results, verified.issuer))
+    signed = tuple(r.signed for r in results if isinstance(r.signed, sl.VerifiedStatusList))
     set_purposes = {
         str(entry.get("statusPurpose"))
         for entry, r in zip(entries, results, strict=True)
         if r.bit
     }
     if "revocation" in set_purposes:
-        return checks, Verdict.REVOKED
+        return _Status(checks, Verdict.REVOKED, signed)
     if "suspension" in set_purposes:
-        return checks, Verdict.SUSPENDED
+        return _Status(checks, Verdict.SUSPENDED, signed)
     unknown = any(r.bit is None for r in results)
-    return checks, None if unknown else Verdict.VALID
+    return _Status(checks, None if unknown else Verdict.VALID, signed)
 
 
-def _log_key(jwk: Any) -> Ed25519PublicKey:
-    if not isinstance(jwk, Mapping) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+def _log_key(jwk: Any) -> tuple[Ed25519PublicKey, str]:
+    """The log's public key and its thumbprint."""
+    if not isinstance(jwk, Mapping):
         raise _BundleError("the checkpoint's public_key must be an Ed25519 OKP JWK")
-    x = jwk.get("x")
     try:
-        raw = base64.urlsafe_b64decode(str(x) + "=" * (-len(str(x)) % 4))
-        return Ed25519PublicKey.from_public_bytes(raw)
+        kid = jwk_thumbprint({"kty": jwk.get("kty"), "crv": jwk.get("crv"), "x": jwk.get("x")})
+    except err.IssuerKeyError as exc:
+        raise _BundleError(f"the checkpoint's public_key: {exc}") from exc
+    x = str(jwk["x"])
+    try:
+        raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+        return Ed25519PublicKey.from_public_bytes(raw), kid
     except (binascii.Error, ValueError) as exc:
         raise _BundleError(f"the log's public key is malformed: {exc}") from exc
 
@@ -255,14 +301,18 @@ def _b64url_bytes(value: Any) -> bytes:
         raise _BundleError(f"the checkpoint signature is not base64url: {exc}") from exc
 
 
-def _signed_checkpoint(bundle: Mapping[str, Any]) -> tuple[tl.SignedCheckpoint, Ed25519PublicKey]:
+def _signed_checkpoint(
+    bundle: Mapping[str, Any],
+) -> tuple[tl.SignedCheckpoint, tuple[Ed25519PublicKey, str]]:
     raw = _section(bundle, "checkpoint")
     try:
+        if not isinstance(raw.get("origin"), str):
+            raise TypeError("origin must be a string")
         cp = tl.Checkpoint(
-            str(raw["origin"]), int(raw["size"]), bytes.fromhex(raw["root"]),
+            raw["origin"], int(raw["size"]), bytes.fromhex(raw["root"]),
             int(raw["timestamp_ms"]),
         )
-    except (KeyError, TypeError, ValueError, tl.CheckpointError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, tl.CheckpointError) as exc:
         raise _BundleError(f"the bundle's checkpoint is malformed: {exc}") from exc
     return tl.SignedCheckpoint(cp, _b64url_bytes(raw.get("signature"))), _log_key(
         raw.get("public_key")
@@ -271,12 +321,24 @@ def _signed_checkpoint(bundle: Mapping[str, Any]) -> tuple[tl.SignedCheckpoint, 
 
 def _check_inclusion(
     token: str, jti: Any, verified: VerifiedLabel | None, bundle: Mapping[str, Any]
+) -> tuple[Check, str | None]:
+    """The inclusion check, and the thumbprint of the log key the checkpoint names."""
+    try:
+        signed, (key, kid) = _signed_checkpoint(bundle)
+    except _BundleError as exc:
+        return Check("log inclusion", Outcome.UNKNOWN, str(exc)), None
+    return _check_proof(token, jti, verified, bundle, signed, key), kid
+
+
+def _check_proof(
+    token: str,
+    jti: Any,
+    verified: VerifiedLabel | None,
+    bundle: Mapping[str, Any],
+    signed: tl.SignedCheckpoint,
+    key: Ed25519PublicKey,
 ) -> Check:
     name = "log inclusion"
-    try:
-        signed, key = _signed_checkpoint(bundle)
-    except _BundleError as exc:
-        return Check(name, Outcome.UNKNOWN, str(exc))
 
     def verify(signature: bytes, body: bytes) -> bool:
         try:
@@ -299,8 +361,10 @@ def _check_inclusion(
                      f"no inclusion proof for {jti}; the checkpoint may predate the label")
     try:
         index, size = int(proof["index"]), int(proof["size"])
+        if not (0 <= index <= tl.MAX_UINT64 and 0 <= size <= tl.MAX_UINT64):
+            raise ValueError("index and size must be tree positions (uint64)")
         path = [bytes.fromhex(item) for item in proof["proof"]]
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         return Check(name, Outcome.UNKNOWN, f"the inclusion proof is malformed: {exc}")
     if size != cp.size:
         return Check(name, Outcome.UNKNOWN,
@@ -313,36 +377,104 @@ def _check_inclusion(
                  f"leaf {index} of {cp.origin} at signed checkpoint size {cp.size}")
 
 
-def verify_offline(token: str, bundle: Mapping[str, Any], now: datetime) -> Report:
-    """Run every check of `token` against `bundle` at `now` and draw the verdict."""
+def _key_problem(
+    what: str, issuer_id: str, kid: str, issued_at: int, trust: SignedTrustList
+) -> str | None:
+    """Why the key `kid` that signed `what` is not trusted for `issuer_id` (None: it is)."""
+    issuer = trust.trust_list.issuer(issuer_id)
+    if issuer is None:
+        return f"issuer {issuer_id} is not in the trust list"
+    key = issuer.key(kid)
+    if key is None:
+        return f"the {what}'s key {kid} is not one of {issuer_id}'s keys in the trust list"
+    if not key.signed_while_active(issued_at):
+        return (
+            f"the {what}'s key {kid} is retired in the trust list from "
+            f"{datetime.fromtimestamp(key.retired_at or 0, UTC):%Y-%m-%dT%H:%M:%SZ}, "
+            f"before it signed at {datetime.fromtimestamp(issued_at, UTC):%Y-%m-%dT%H:%M:%SZ}"
+        )
+    return None
+
+
+def _check_trust(
+    trust: SignedTrustList | None,
+    signer: _Signed | None,
+    lists: tuple[sl.VerifiedStatusList, ...],
+    log_kid: str | None,
+) -> Check:
+    """Whether the keys the bundle's checks rested on are the ones the trust list names."""
+    name = "trust list"
+    if trust is None:
+        return Check(name, Outcome.FAILED,
+                     "no trust list: no issuer is trusted (pin the operator's list first)")
+    if signer is None:
+        return Check(name, Outcome.NOT_CHECKED, "not checked: the label's signature did not verify")
+    problems = [
+        _key_problem(what, signer.issuer, kid, issued_at, trust)
+        for what, kid, issued_at in (
+            ("label", signer.kid, signer.issued_at),
+            *(("status list", s.kid, int(s.signed_at.timestamp())) for s in lists),
+        )
+    ]
+    listed_log = trust.trust_list.log_key.kid
+    if log_kid is not None and log_kid != listed_log:
+        problems.append(
+            f"the checkpoint's log key {log_kid} is not the trust list's log key {listed_log}"
+        )
+    found = list(dict.fromkeys(p for p in problems if p is not None))  # once each, in order
+    if found:
+        return Check(name, Outcome.FAILED, "; ".join(found))
+    issuer = trust.trust_list.issuer(signer.issuer)
+    assert issuer is not None  # no problem was found with it
+    log = "the log key" if log_kid is not None else "the log key not checked"
+    return Check(name, Outcome.PASSED,
+                 f"{issuer.name} ({issuer.id}) is listed with the label's key; "
+                 f"{len(lists)} status list(s) signed by its listed keys; {log} is listed")
+
+
+def verify_offline(
+    token: str,
+    bundle: Mapping[str, Any],
+    now: datetime,
+    trust: SignedTrustList | None,
+    *,
+    trust_source: str = "given by the caller",
+) -> Report:
+    """Run every check of `token` against `bundle` and the pinned `trust` list at `now` and
+    draw the verdict; `trust_source` says in the report where the list came from."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    described = "no trust list" if trust is None else f"{trust_source}: {trust.describe()}"
     token = token.strip()
     if not token.isascii():
         check = Check("signature", Outcome.FAILED, "a label token is ASCII only")
-        return Report((check,), Verdict.INVALID)
+        return Report((check,), Verdict.INVALID, trust=described)
     claims = _unverified_claims(token)
     jti = claims.get("jti")
-    signature, verified = _check_signature(token, bundle, now)
+    signature, verified, signer = _check_signature(token, bundle, now)
     keys = _keys_of(bundle, verified.issuer) if verified is not None else None
-    status_checks, status = _check_status(verified, bundle, keys, now)
-    inclusion = _check_inclusion(token, jti, verified, bundle)
-    checks = (signature, *status_checks, inclusion)
+    status = _check_status(verified, bundle, keys, now)
+    inclusion, log_kid = _check_inclusion(token, jti, verified, bundle)
+    trusted = _check_trust(trust, signer, status.signed, log_kid)
+    checks = (signature, *status.checks, inclusion, trusted)
     expired = signature.name == "validity period"
     if inclusion.outcome is Outcome.FAILED or (
         signature.outcome is Outcome.FAILED and not expired
     ):
         verdict = Verdict.INVALID
+    elif trusted.outcome is Outcome.FAILED:
+        verdict = Verdict.UNTRUSTED
     elif expired:
         verdict = Verdict.EXPIRED
-    elif status in (Verdict.REVOKED, Verdict.SUSPENDED):
-        verdict = status
+    elif status.verdict in (Verdict.REVOKED, Verdict.SUSPENDED):
+        verdict = status.verdict
     elif (
         signature.outcome is Outcome.PASSED
-        and status is Verdict.VALID
+        and status.verdict is Verdict.VALID
         and inclusion.outcome is Outcome.PASSED
+        and trusted.outcome is Outcome.PASSED
     ):
         verdict = Verdict.VALID
     else:
         verdict = Verdict.UNKNOWN
-    return Report(checks, verdict, jti if isinstance(jti, str) else None)
+    return Report(checks, verdict, jti if isinstance(jti, str) else None, described)

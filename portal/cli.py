@@ -66,11 +66,12 @@ def _register_groups() -> None:
         jobs_group,
         labels,
         serve,
+        trust,
     )
     from portal.cli_verify import verify  # noqa: PLC0415
 
     for command in (accounts_group, background, db, demo, i18n, jobs_group, labels, serve,
-                    verify):
+                    trust, verify):
         main.add_command(command)
 
 

@@ -1,9 +1,11 @@
-"""`pcf db ...`, `pcf demo`, `pcf serve`, `pcf i18n compile`: running the portal."""
+"""`pcf db ...`, `pcf demo`, `pcf serve`, `pcf i18n compile`, `pcf labels expire`,
+`pcf trust export`: running the portal."""
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -61,6 +63,10 @@ def demo(reset_passwords: bool) -> None:
         click.echo(f"  {login.email:<24} {password:<40} {login.organisation}")
     if product is not None:
         click.echo(f"Demo product / 演示产品: {product.name} (/products/{product.id})")
+    from portal.services.trust_list import operator_signer  # noqa: PLC0415
+
+    click.echo("Trust-list operator key / 信任列表运营方密钥: "
+               f"{operator_signer(settings.instance_path).kid}")
 
 
 @click.command("serve")
@@ -174,3 +180,35 @@ def jobs_recover() -> None:
     for job_id in recovered:
         click.echo(f"recovered: {job_id}")
     click.echo(f"{len(recovered)} stalled job(s) recovered")
+
+
+@click.group("trust")
+def trust() -> None:
+    """The operator's signed trust list of certification bodies' keys."""
+
+
+@trust.command("export")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+def trust_export(path: Path) -> None:
+    """Write the current signed trust list to FILE (e.g. portal/trust/trust-list.jwt before
+    building the package that ships `pcf verify`) and print the operator key's thumbprint,
+    which verifiers pass as --trust-anchor and which must be published out of band."""
+    from portal.services import trust_list  # noqa: PLC0415
+
+    app = create_app()
+    settings = app.extensions["pcf_settings"]
+    with app.app_context(), app.extensions["pcf_db"].unit_of_work() as session:
+        signed = trust_list.current(session, host=settings.public_host,
+                                    instance=settings.instance_path)
+    try:
+        path.write_text(signed.token + "\n", encoding="ascii")
+    except OSError as exc:
+        click.echo(f"Error: {path}: cannot write the trust list: {exc.strerror}", err=True)
+        sys.exit(2)
+    content = signed.trust_list
+    keys = sum(len(issuer.keys) for issuer in content.issuers)
+    click.echo(f"wrote {path}: {signed.describe()}; "
+               f"{len(content.issuers)} certification bod(ies), {keys} key(s)")
+    click.echo(f"Operator key thumbprint (publish it out of band): {signed.signed_by}")
+    click.echo("Verifiers pin it with: pcf verify --update-trust "
+               f"https://{settings.public_host}/trust-list.jwt --trust-anchor {signed.signed_by}")

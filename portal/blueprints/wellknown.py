@@ -1,5 +1,6 @@
-"""Public key material anyone needs to verify a label: the JWKS of every certification body
-and each body's did:web document. Public on purpose (see the route guard test)."""
+"""Public key material anyone needs to verify a label: the JWKS of every certification body,
+each body's did:web document, and the operator's signed trust list (and a readable copy).
+Public on purpose (see the route guard test)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 from flask import Blueprint, abort, jsonify
 from werkzeug.wrappers import Response
 
-from portal.services import issuer_keys
+from label_cert.trust import MEDIA_TYPE
+from portal.services import issuer_keys, trust_list
 from portal.web import database, settings
 
 blueprint = Blueprint("wellknown", __name__)
@@ -34,3 +36,27 @@ def did_document(body_id: int) -> Response:
     document: dict[str, Any] = ring.did_web_document(settings().public_host,
                                                      f"bodies/{body_id}")
     return jsonify(document)
+
+
+@blueprint.route("/trust-list.jwt")
+def trust_list_jwt() -> Response:
+    """The operator's signed trust list (bodies' keys, the log's key), for `pcf verify
+    --update-trust`; its sequence number rises with every change."""
+    with database().unit_of_work() as db:
+        signed = trust_list.current(db, host=settings().public_host,
+                                    instance=settings().instance_path)
+    response = Response(signed.token + "\n", mimetype=MEDIA_TYPE)
+    response.headers["Cache-Control"] = "public, max-age=300"  # as the JWKS: keys change rarely
+    response.headers["Content-Disposition"] = 'inline; filename="trust-list.jwt"'
+    return response
+
+
+@blueprint.route("/trust-list.json")
+def trust_list_json() -> Response:
+    """The same trust list for people to read (unsigned; verifiers pin the .jwt)."""
+    with database().unit_of_work() as db:
+        signed = trust_list.current(db, host=settings().public_host,
+                                    instance=settings().instance_path)
+    response = jsonify(trust_list.document(signed))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

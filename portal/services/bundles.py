@@ -1,8 +1,9 @@
 """The offline verification bundle of one label, for `pcf verify LABEL --bundle FILE`.
 
 In label_cert.verify's format: the issuer's JWKS, both of its status lists signed now (with
-fetched_at = now), the latest signed checkpoint with the log's public key, and the label's
-inclusion proof against that checkpoint.
+fetched_at = now), the latest signed checkpoint with the log's public key, the label's
+inclusion proof against that checkpoint, and a copy of the current trust list (which a
+verifier never uses in place of the one it pinned).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from label_cert.vc_jwt import read_token
 from portal.db.models import CarbonLabel
-from portal.services import issuer_keys, status_lists, transparency_log
+from portal.services import issuer_keys, status_lists, transparency_log, trust_list
 from portal.services.errors import NotFound
 from portal.services.labels import find_label
 
@@ -67,4 +68,5 @@ def bundle(
         "status_lists": lists,
         "checkpoint": transparency_log.checkpoint_document(checkpoint, instance),
         "inclusion_proofs": proofs,
+        "trust_list": trust_list.current(session, host=host, instance=instance, now=now).token,
     }

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from label_cert import transparency
 from label_cert.keys import public_jwk_of
 from portal.db.models import LogCheckpoint, TransparencyLeaf
-from portal.services import audit
+from portal.services import audit, instance_keys
 from portal.services.errors import InvalidInput, NotFound
 from portal.web import settings
 
@@ -38,12 +38,7 @@ _LOG = logging.getLogger(__name__)
 
 def log_key(instance: Path) -> Ed25519PrivateKey:
     """The platform's transparency-log key, generated once into the instance folder."""
-    path = instance / "log_key"
-    if not path.exists():
-        raw = Ed25519PrivateKey.generate().private_bytes_raw()
-        path.write_text(base64.b64encode(raw).decode())
-        path.chmod(0o600)
-    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text().strip()))
+    return instance_keys.ed25519_key(instance, "log_key")
 
 
 def log_origin() -> str:

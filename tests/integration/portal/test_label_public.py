@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from label_cert import transparency as tl
+from label_cert.keys import SoftwareSigner
 from label_cert.label import LabelCredential, ProductIdentity, issue_label
 from label_cert.status_list import MIN_LENGTH, check_status, decode_list, verify_status_list
+from label_cert.trust import (
+    SignedTrustList,
+    TrustedKey,
+    TrustList,
+    sign_trust_list,
+    verify_trust_list,
+)
 from label_cert.verify import Outcome, Verdict, verify_offline
 from label_cert.workflow import Action
 from portal.cli import main as pcf
 from portal.db.models import CarbonLabel, OrganisationKind, Role, User
-from portal.services import issuer_keys, labels
+from portal.services import issuer_keys, labels, trust_list
 from portal.services.labels import LIST_LENGTH
 
 from .conftest import make_user
@@ -70,6 +79,13 @@ def change(app: Flask, issued: dict[str, Any], action: Action) -> None:
             label_id=issued["id"],
             action=action,
         )
+
+
+def pinned(app: Flask, client: FlaskClient) -> SignedTrustList:
+    """/trust-list.jwt as a verifier pins it, anchored by the operator key's thumbprint
+    (published out of band; here, read from the instance folder)."""
+    anchor = trust_list.operator_signer(app.extensions["pcf_settings"].instance_path).kid
+    return verify_trust_list(client.get("/trust-list.jwt").get_data(as_text=True), {anchor})
 
 
 def did_jwks(client: FlaskClient, body: int) -> dict[str, Any]:
@@ -137,7 +153,8 @@ def test_suspend_reinstate_revoke_seen_through_the_bundle(
 
     def verdict() -> Verdict:
         bundle = client.get(f"{issued['path']}/bundle.json").get_json()
-        report = verify_offline(issued["token"], bundle, datetime.now(UTC))
+        report = verify_offline(issued["token"], bundle, datetime.now(UTC),
+                                pinned(label_app, client))
         assert {c.name: c.outcome for c in report.checks}["status list signature"] is (
             Outcome.PASSED
         )
@@ -159,16 +176,20 @@ def test_suspend_reinstate_revoke_seen_through_the_bundle(
 
 
 def pcf_verify(tmp_path: Path, client: FlaskClient, path: str, *extra: str) -> Result:
-    """Download label.jwt and bundle.json as a verifier would, then run `pcf verify`."""
+    """Download label.jwt, bundle.json and trust-list.jwt as a verifier would, then run
+    `pcf verify` with that trust list (unless `extra` names another)."""
     token = client.get(f"{path}/label.jwt")
     bundle = client.get(f"{path}/bundle.json")
     assert token.mimetype == "application/vc+jwt"
     assert bundle.headers["Cache-Control"] == "no-store"
     (tmp_path / "label.jwt").write_bytes(token.data)
     (tmp_path / "bundle.json").write_bytes(bundle.data)
+    (tmp_path / "trust-list.jwt").write_bytes(client.get("/trust-list.jwt").data)
+    trust = () if "--trust-list" in extra else ("--trust-list", str(tmp_path / "trust-list.jwt"))
     return CliRunner().invoke(
         pcf,
-        ["verify", str(tmp_path / "label.jwt"), "--bundle", str(tmp_path / "bundle.json"), *extra],
+        ["verify", str(tmp_path / "label.jwt"), "--bundle", str(tmp_path / "bundle.json"),
+         *trust, *extra],
     )
 
 
@@ -192,6 +213,8 @@ def test_pcf_verify_on_the_downloaded_label_and_bundle(
             str(tmp_path / "bundle.json"),
             "--at",
             later,
+            "--trust-list",
+            str(tmp_path / "trust-list.jwt"),
         ],
     )
     assert stale.exit_code == 2, stale.output
@@ -203,6 +226,51 @@ def test_pcf_verify_on_the_downloaded_label_and_bundle(
     assert revoked.output.splitlines()[-1] == "Verdict: revoked"
     for suffix in ("label.jwt", "bundle.json"):
         assert client.get(f"/01/06901234567892/21/999999/{suffix}").status_code == 404
+
+
+def test_pcf_verify_trusts_the_portals_list_and_no_other(
+    label_app: Flask, issued: dict[str, Any], tmp_path: Path
+) -> None:
+    """End to end: issue a label, fetch /trust-list.jwt and bundle.json, verify offline."""
+    client = label_app.test_client()
+    valid = pcf_verify(tmp_path, client, issued["path"])
+    assert valid.exit_code == 0, valid.output
+    portal_list = pinned(label_app, client)
+    assert portal_list.describe().startswith("trust list #1 of did:web:pcf.localhost, issued ")
+    assert valid.output.splitlines()[0] == (
+        f"Trust: --trust-list {tmp_path / 'trust-list.jwt'}: {portal_list.describe()}")
+    assert f"({issued['issuer']}) is listed with the label's key" in valid.output
+    assert valid.output.splitlines()[-1] == "Verdict: valid"
+    # the bundle carries the same list: a copy, not a source
+    bundle = json.loads((tmp_path / "bundle.json").read_text(encoding="utf-8"))
+    assert bundle["trust_list"] == portal_list.token
+    current = portal_list.trust_list
+    operator = trust_list.operator_signer(label_app.extensions["pcf_settings"].instance_path)
+    # a list of the same operator that names no body: every issuer is untrusted
+    empty = sign_trust_list(TrustList(current.operator, 1, current.issued_at, (),
+                                      current.log_key, current.operator_keys), operator)
+    (tmp_path / "empty.jwt").write_text(empty.token, encoding="ascii")
+    untrusted = pcf_verify(tmp_path, client, issued["path"], "--trust-list",
+                           str(tmp_path / "empty.jwt"))
+    assert untrusted.exit_code == 1, untrusted.output
+    assert f"✗ trust list: issuer {issued['issuer']} is not in the trust list" in (
+        untrusted.output)
+    assert untrusted.output.splitlines()[-1] == "Verdict: untrusted"
+    # another operator's list, naming the same bodies under other keys: untrusted too
+    other_operator = SoftwareSigner.generate()
+    other = sign_trust_list(TrustList(
+        "did:web:elsewhere.example", 7, current.issued_at,
+        tuple(replace(issuer, keys=(TrustedKey.of(SoftwareSigner.generate().public_jwk),))
+              for issuer in current.issuers),
+        TrustedKey.of(SoftwareSigner.generate().public_jwk),
+        (TrustedKey.of(other_operator.public_jwk),)), other_operator)
+    (tmp_path / "other.jwt").write_text(other.token, encoding="ascii")
+    foreign = pcf_verify(tmp_path, client, issued["path"], "--trust-list",
+                         str(tmp_path / "other.jwt"))
+    assert foreign.exit_code == 1, foreign.output
+    assert "the label's key" in foreign.output
+    assert "the checkpoint's log key" in foreign.output
+    assert foreign.output.splitlines()[-1] == "Verdict: untrusted"
 
 
 def checkpoint(client: FlaskClient) -> tl.Checkpoint:
@@ -300,7 +368,7 @@ def test_a_label_signed_after_its_key_was_retired_does_not_verify(
         now,
     )
     bundle = client.get(f"{issued['path']}/bundle.json").get_json()
-    report = verify_offline(late, bundle, now + timedelta(seconds=1))
+    report = verify_offline(late, bundle, now + timedelta(seconds=1), pinned(label_app, client))
     assert report.verdict is Verdict.INVALID
     assert "KeyRetiredError" in report.checks[0].reason
     # and the public page, which reads the key ring, refuses it too

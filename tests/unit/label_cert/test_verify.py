@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import gzip
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,103 +13,33 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from label_cert import status_list as sl
 from label_cert import transparency as tl
-from label_cert.keys import KeyRing, SoftwareSigner, public_jwk_of
+from label_cert.keys import SoftwareSigner, public_jwk_of
 from label_cert.label import LabelCredential, ProductIdentity, StatusEntry, issue_label
 from label_cert.status_list import StatusList, sign_status_list
+from label_cert.trust import TrustedIssuer, TrustedKey
 from label_cert.verify import Outcome, Report, Verdict, verify_offline
 
-ISSUER = "did:web:certs.example.cn:bodies:a"
-REVOCATION_URL = "https://certs.example.cn/status/revocation/1"
-SUSPENSION_URL = "https://certs.example.cn/status/suspension/1"
-ISSUED = datetime(2025, 3, 1, tzinfo=UTC)
-VALID_UNTIL = datetime(2028, 3, 1, tzinfo=UTC)
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-TTL_MS = 24 * 3600 * 1000
-
-
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-@dataclass
-class World:
-    """An issuer, its status lists, a log holding its label, and the matching bundle."""
-
-    signer: SoftwareSigner = field(default_factory=SoftwareSigner.generate)
-    log_key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
-    revocation: StatusList = field(default_factory=lambda: StatusList(ISSUER, "revocation"))
-    suspension: StatusList = field(default_factory=lambda: StatusList(ISSUER, "suspension"))
-    log: tl.MerkleLog = field(default_factory=tl.MerkleLog)
-    token: str = ""
-
-    def __post_init__(self) -> None:
-        self.rev_index = self.revocation.allocate()
-        self.sus_index = self.suspension.allocate()
-        credential = LabelCredential(
-            label_id="urn:uuid:6f1c9a2e-0000-4000-8000-000000000001",
-            issuer=ISSUER,
-            valid_from=ISSUED,
-            valid_until=VALID_UNTIL,
-            product=ProductIdentity(name="Cement P.O 42.5", company="Acme", gtin="06901234567892"),
-            declared_unit="kilogram",
-            footprint={"pCfExcludingBiogenic": "12.3450"},
-            reference_period=(date(2024, 1, 1), date(2024, 12, 31)),
-            release_hash="sha256:" + "a" * 64,
-            result_hash="sha256:" + "b" * 64,
-            grade="B",
-            certification_body="Body A",
-            status=(
-                StatusEntry("revocation", self.rev_index, REVOCATION_URL),
-                StatusEntry("suspension", self.sus_index, SUSPENSION_URL),
-            ),
-        )
-        self.token = issue_label(credential, self.signer, ISSUED)
-        self.jti = credential.label_id
-
-    def signed_list(
-        self, url: str, status_list: StatusList, *, signer: SoftwareSigner | None = None,
-        signed_at: datetime = NOW - timedelta(hours=1),
-    ) -> str:
-        payload = status_list.credential(url, ISSUED, VALID_UNTIL, TTL_MS)
-        return sign_status_list(payload, signer or self.signer, signed_at)
-
-    def bundle(
-        self, *, in_log: bool = True, fetched_at: datetime = NOW - timedelta(hours=1),
-        signed_at: datetime = NOW - timedelta(hours=1),
-    ) -> dict[str, Any]:
-        for n in range(5):
-            self.log.append(f"other label {n}".encode())
-        index = self.log.append(self.token.encode()) if in_log else None
-        self.log.append(b"a later label")
-        cp = tl.checkpoint(self.log, "certs.example.cn/log", int(ISSUED.timestamp() * 1000) + 1)
-        signed = tl.sign_checkpoint(cp, self.log_key.sign)
-        proofs = {}
-        if index is not None:
-            proof = self.log.inclusion_proof(index)
-            proofs[self.jti] = {"index": index, "size": cp.size, "proof": [p.hex() for p in proof]}
-        ring = KeyRing.start(ISSUER, self.signer.issuer_key(date(2025, 1, 1), date(2029, 1, 1)))
-        lists = {}
-        for url, status_list in ((REVOCATION_URL, self.revocation),
-                                 (SUSPENSION_URL, self.suspension)):
-            lists[url] = {"token": self.signed_list(url, status_list, signed_at=signed_at),
-                          "fetched_at": fetched_at.isoformat()}
-        return {
-            "jwks": {ISSUER: ring.jwks()},
-            "status_lists": lists,
-            "checkpoint": {
-                "origin": cp.origin,
-                "size": cp.size,
-                "root": cp.root_hash.hex(),
-                "timestamp_ms": cp.timestamp_ms,
-                "signature": _b64url(signed.signature),
-                "public_key": public_jwk_of(self.log_key),
-            },
-            "inclusion_proofs": proofs,
-        }
+from .world import (
+    ISSUED,
+    ISSUER,
+    NOW,
+    OPERATOR,
+    REVOCATION_URL,
+    SUSPENSION_URL,
+    TTL_MS,
+    VALID_UNTIL,
+    World,
+    b64url,
+    make_trust_list,
+)
 
 
 def _outcomes(report: Report) -> dict[str, Outcome]:
     return {check.name: check.outcome for check in report.checks}
+
+
+def _reason(report: Report, name: str) -> str:
+    return next(check.reason for check in report.checks if check.name == name)
 
 
 @pytest.fixture
@@ -119,7 +48,7 @@ def world() -> World:
 
 
 def test_a_genuine_label_is_valid(world: World) -> None:
-    report = verify_offline(world.token, world.bundle(), NOW)
+    report = verify_offline(world.token, world.bundle(), NOW, world.trust())
     assert report.verdict is Verdict.VALID
     assert report.label_id == world.jti
     outcomes = _outcomes(report)
@@ -128,29 +57,32 @@ def test_a_genuine_label_is_valid(world: World) -> None:
     assert outcomes["status (suspension)"] is Outcome.PASSED
     assert outcomes["log inclusion"] is Outcome.PASSED
     assert outcomes["status list signature"] is Outcome.PASSED
+    assert outcomes["trust list"] is Outcome.PASSED
 
 
 def test_a_revoked_label_is_revoked(world: World) -> None:
     world.revocation.set(world.rev_index, True)
-    report = verify_offline(world.token, world.bundle(), NOW)
+    report = verify_offline(world.token, world.bundle(), NOW, world.trust())
     assert report.verdict is Verdict.REVOKED
     assert _outcomes(report)["status (revocation)"] is Outcome.FAILED
 
 
 def test_a_suspended_label_is_suspended(world: World) -> None:
     world.suspension.set(world.sus_index, True)
-    assert verify_offline(world.token, world.bundle(), NOW).verdict is Verdict.SUSPENDED
+    report = verify_offline(world.token, world.bundle(), NOW, world.trust())
+    assert report.verdict is Verdict.SUSPENDED
 
 
 def test_revocation_wins_over_suspension(world: World) -> None:
     world.revocation.set(world.rev_index, True)
     world.suspension.set(world.sus_index, True)
-    assert verify_offline(world.token, world.bundle(), NOW).verdict is Verdict.REVOKED
+    report = verify_offline(world.token, world.bundle(), NOW, world.trust())
+    assert report.verdict is Verdict.REVOKED
 
 
 def test_a_status_list_past_its_ttl_gives_unknown_never_valid(world: World) -> None:
     bundle = world.bundle(fetched_at=NOW - timedelta(days=2))
-    report = verify_offline(world.token, bundle, NOW)
+    report = verify_offline(world.token, bundle, NOW, world.trust())
     assert report.verdict is Verdict.UNKNOWN
     check = next(c for c in report.checks if c.name == "status (revocation)")
     assert check.outcome is Outcome.UNKNOWN
@@ -160,7 +92,7 @@ def test_a_status_list_past_its_ttl_gives_unknown_never_valid(world: World) -> N
 def test_a_missing_status_list_gives_unknown(world: World) -> None:
     bundle = world.bundle()
     del bundle["status_lists"][SUSPENSION_URL]
-    report = verify_offline(world.token, bundle, NOW)
+    report = verify_offline(world.token, bundle, NOW, world.trust())
     assert report.verdict is Verdict.UNKNOWN
     assert _outcomes(report)["status (suspension)"] is Outcome.UNKNOWN
 
@@ -170,7 +102,7 @@ def test_a_status_list_naming_another_issuer_gives_unknown(world: World) -> None
     bundle = world.bundle()
     rogue = StatusList("did:web:evil.example", "revocation")
     bundle["status_lists"][REVOCATION_URL]["token"] = world.signed_list(REVOCATION_URL, rogue)
-    report = verify_offline(world.token, bundle, NOW)
+    report = verify_offline(world.token, bundle, NOW, world.trust())
     assert report.verdict is Verdict.UNKNOWN
     assert _outcomes(report)["status (revocation)"] is Outcome.UNKNOWN
     signature = next(c for c in report.checks if c.name == "status list signature")
@@ -185,7 +117,7 @@ def test_a_status_list_signed_by_another_bodys_key_gives_unknown(world: World) -
     forged = world.signed_list(REVOCATION_URL, StatusList(ISSUER, "revocation"),
                                signer=SoftwareSigner.generate())
     bundle["status_lists"][REVOCATION_URL]["token"] = forged
-    report = verify_offline(world.token, bundle, NOW)
+    report = verify_offline(world.token, bundle, NOW, world.trust())
     assert report.verdict is Verdict.UNKNOWN
     signature = next(c for c in report.checks if c.name == "status list signature")
     assert signature.outcome is Outcome.FAILED
@@ -199,9 +131,9 @@ def test_an_altered_status_list_gives_unknown(world: World) -> None:
     clear = world.signed_list(REVOCATION_URL, StatusList(ISSUER, "revocation"))
     spliced = ".".join([header, clear.split(".")[1], signature])
     bundle["status_lists"][REVOCATION_URL]["token"] = spliced
-    report = verify_offline(world.token, bundle, NOW)
+    report = verify_offline(world.token, bundle, NOW, world.trust())
     assert report.verdict is Verdict.UNKNOWN
-    assert "BadLabelSignatureError" in report.checks[-2].reason
+    assert "BadLabelSignatureError" in _reason(report, "status list signature")
 
 
 def test_an_unsigned_status_list_payload_is_not_accepted(world: World) -> None:
@@ -209,7 +141,7 @@ def test_an_unsigned_status_list_payload_is_not_accepted(world: World) -> None:
     payload = world.revocation.credential(REVOCATION_URL, ISSUED, VALID_UNTIL, TTL_MS)
     bundle["status_lists"][REVOCATION_URL] = {"credential": payload,
                                               "fetched_at": NOW.isoformat()}
-    report = verify_offline(world.token, bundle, NOW)
+    report = verify_offline(world.token, bundle, NOW, world.trust())
     assert report.verdict is Verdict.UNKNOWN
     assert _outcomes(report)["status list signature"] is Outcome.UNKNOWN
 
@@ -217,7 +149,7 @@ def test_an_unsigned_status_list_payload_is_not_accepted(world: World) -> None:
 def test_a_list_signed_long_ago_is_stale_whatever_its_fetched_at_says(world: World) -> None:
     """Re-dating fetched_at in a bundle does not refresh an old signed list."""
     bundle = world.bundle(fetched_at=NOW, signed_at=NOW - timedelta(days=2))
-    report = verify_offline(world.token, bundle, NOW)
+    report = verify_offline(world.token, bundle, NOW, world.trust())
     assert report.verdict is Verdict.UNKNOWN
     check = next(c for c in report.checks if c.name == "status (revocation)")
     assert "ttl" in check.reason
@@ -232,7 +164,7 @@ def test_an_oversized_compressed_list_gives_unknown(world: World) -> None:
     bundle = world.bundle()
     bundle["status_lists"][REVOCATION_URL]["token"] = sign_status_list(
         payload, world.signer, NOW - timedelta(minutes=1))
-    report = verify_offline(world.token, bundle, NOW)
+    report = verify_offline(world.token, bundle, NOW, world.trust())
     assert report.verdict is Verdict.UNKNOWN
     check = next(c for c in report.checks if c.name == "status (revocation)")
     assert "expands beyond" in check.reason
@@ -254,14 +186,14 @@ def test_an_index_beyond_the_list_gives_unknown() -> None:
                 StatusEntry("suspension", world.sus_index, SUSPENSION_URL)))
     world.token = issue_label(credential, world.signer, ISSUED)
     world.jti = credential.label_id
-    report = verify_offline(world.token, world.bundle(), NOW)
+    report = verify_offline(world.token, world.bundle(), NOW, world.trust())
     assert report.verdict is Verdict.UNKNOWN
     check = next(c for c in report.checks if c.name == "status (revocation)")
     assert "outside the list" in check.reason
 
 
 def test_a_label_missing_from_the_log_is_invalid(world: World) -> None:
-    report = verify_offline(world.token, world.bundle(in_log=False), NOW)
+    report = verify_offline(world.token, world.bundle(in_log=False), NOW, world.trust())
     assert report.verdict is Verdict.INVALID
     assert _outcomes(report)["log inclusion"] is Outcome.FAILED
 
@@ -269,7 +201,7 @@ def test_a_label_missing_from_the_log_is_invalid(world: World) -> None:
 def test_a_proof_of_another_leaf_is_invalid(world: World) -> None:
     bundle = world.bundle()
     bundle["inclusion_proofs"][world.jti]["index"] = 0
-    assert verify_offline(world.token, bundle, NOW).verdict is Verdict.INVALID
+    assert verify_offline(world.token, bundle, NOW, world.trust()).verdict is Verdict.INVALID
 
 
 def test_a_label_newer_than_the_checkpoint_without_proof_is_unknown(world: World) -> None:
@@ -280,8 +212,8 @@ def test_a_label_newer_than_the_checkpoint_without_proof_is_unknown(world: World
                       bytes.fromhex(bundle["checkpoint"]["root"]), 0),
         world.log_key.sign,
     )
-    bundle["checkpoint"]["signature"] = _b64url(signed.signature)
-    report = verify_offline(world.token, bundle, NOW)
+    bundle["checkpoint"]["signature"] = b64url(signed.signature)
+    report = verify_offline(world.token, bundle, NOW, world.trust())
     assert _outcomes(report)["log inclusion"] is Outcome.UNKNOWN
     assert report.verdict is Verdict.UNKNOWN
 
@@ -291,8 +223,8 @@ def test_a_tampered_token_is_invalid(world: World) -> None:
     header, payload, signature = world.token.split(".")
     claims = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     forged = claims.replace(b"12.3450", b"02.3450")
-    token = f"{header}.{_b64url(forged)}.{signature}"
-    report = verify_offline(token, bundle, NOW)
+    token = f"{header}.{b64url(forged)}.{signature}"
+    report = verify_offline(token, bundle, NOW, world.trust())
     assert report.verdict is Verdict.INVALID
     assert _outcomes(report)["signature"] is Outcome.FAILED
     assert _outcomes(report)["log inclusion"] is Outcome.FAILED
@@ -303,26 +235,27 @@ def test_a_checkpoint_signed_by_another_key_is_invalid(world: World) -> None:
     cp = bundle["checkpoint"]
     body = tl.Checkpoint(cp["origin"], cp["size"], bytes.fromhex(cp["root"]),
                          cp["timestamp_ms"]).body()
-    cp["signature"] = _b64url(Ed25519PrivateKey.generate().sign(body))
-    report = verify_offline(world.token, bundle, NOW)
+    cp["signature"] = b64url(Ed25519PrivateKey.generate().sign(body))
+    report = verify_offline(world.token, bundle, NOW, world.trust())
     assert report.verdict is Verdict.INVALID
-    assert "checkpoint signature" in report.checks[-1].reason
+    assert "checkpoint signature" in _reason(report, "log inclusion")
 
 
 def test_a_checkpoint_with_a_swapped_root_is_invalid(world: World) -> None:
     bundle = world.bundle()
     bundle["checkpoint"]["root"] = "00" * 32
-    assert verify_offline(world.token, bundle, NOW).verdict is Verdict.INVALID
+    assert verify_offline(world.token, bundle, NOW, world.trust()).verdict is Verdict.INVALID
 
 
 def test_an_issuer_absent_from_the_bundle_is_invalid(world: World) -> None:
     bundle = world.bundle()
     bundle["jwks"] = {"did:web:other.example": bundle["jwks"][ISSUER]}
-    assert verify_offline(world.token, bundle, NOW).verdict is Verdict.INVALID
+    assert verify_offline(world.token, bundle, NOW, world.trust()).verdict is Verdict.INVALID
 
 
 def test_an_expired_label_is_expired(world: World) -> None:
-    report = verify_offline(world.token, world.bundle(), VALID_UNTIL + timedelta(days=1))
+    late = VALID_UNTIL + timedelta(days=1)
+    report = verify_offline(world.token, world.bundle(), late, world.trust())
     assert report.verdict is Verdict.EXPIRED
     assert _outcomes(report)["validity period"] is Outcome.FAILED
 
@@ -333,12 +266,13 @@ def test_a_broken_bundle_never_gives_valid(world: World, broken: dict[str, Any])
     bundle.update(broken)
     if not broken:
         bundle = {}
-    assert verify_offline(world.token, bundle, NOW).verdict is Verdict.UNKNOWN
+    assert verify_offline(world.token, bundle, NOW, world.trust()).verdict is Verdict.UNKNOWN
 
 
 def test_garbage_is_invalid(world: World) -> None:
-    assert verify_offline("not-a-label", world.bundle(), NOW).verdict is Verdict.INVALID
-    assert verify_offline("ä.b.c", world.bundle(), NOW).verdict is Verdict.INVALID
+    for garbage in ("not-a-label", "ä.b.c"):
+        report = verify_offline(garbage, world.bundle(), NOW, world.trust())
+        assert report.verdict is Verdict.INVALID
 
 
 def test_another_list_of_the_issuer_swapped_in_is_refused(world: World) -> None:
@@ -346,8 +280,188 @@ def test_another_list_of_the_issuer_swapped_in_is_refused(world: World) -> None:
     bundle = world.bundle()
     lists = bundle["status_lists"]
     lists[REVOCATION_URL]["token"] = lists[SUSPENSION_URL]["token"]
-    report = verify_offline(world.token, bundle, NOW)
+    report = verify_offline(world.token, bundle, NOW, world.trust())
     assert report.verdict is Verdict.UNKNOWN
     signature = next(c for c in report.checks if c.name == "status list signature")
     assert signature.outcome is Outcome.FAILED
     assert f"the list's id is {SUSPENSION_URL!r}" in signature.reason
+
+
+def _nested(depth: int) -> list[Any]:
+    """A list nested `depth` deep, built without recursion (json.loads would refuse it)."""
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _set(bundle: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    target = bundle
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return bundle
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("jwks", ISSUER, "keys"), _nested(50_000)),
+        (("jwks", ISSUER, "keys"), [{"kty": "OKP", "crv": "Ed25519", "x": _nested(50_000)}]),
+        (("jwks", ISSUER, "keys"), [{"kty": _nested(50_000), "crv": "Ed25519", "x": "A"}]),
+        (("jwks", ISSUER, "keys"), [{"kty": "OKP", "crv": "Ed25519", "x": 10**5000}]),
+        (("checkpoint", "size"), 10**5000),
+        (("inclusion_proofs", "urn:uuid:6f1c9a2e-0000-4000-8000-000000000001", "size"), 10**5000),
+        (("checkpoint", "size"), float("inf")),
+        (("checkpoint", "origin"), _nested(50_000)),
+        (("checkpoint", "public_key"), {"kty": "OKP", "crv": "Ed25519", "x": _nested(50_000)}),
+    ],
+    ids=lambda v: "-".join(v) if isinstance(v, tuple) else type(v).__name__,
+)
+def test_a_bundle_with_wrong_types_gives_a_report_never_an_exception(
+    world: World, path: tuple[str, ...], value: Any
+) -> None:
+    bundle = _set(world.bundle(), path, value)
+    report = verify_offline(world.token, bundle, NOW, world.trust())
+    assert report.verdict is not Verdict.VALID
+    assert all(isinstance(check.reason, str) for check in report.checks)
+
+
+def test_a_published_key_without_x_is_a_malformed_key_set(world: World) -> None:
+    bundle = world.bundle()
+    del bundle["jwks"][ISSUER]["keys"][0]["x"]
+    report = verify_offline(world.token, bundle, NOW, world.trust())
+    assert report.verdict is Verdict.UNKNOWN
+    signature = report.checks[0]
+    assert signature.outcome is Outcome.UNKNOWN
+    assert "x must be 32 bytes in base64url, got None" in signature.reason
+
+
+def test_a_non_canonical_x_is_refused(world: World) -> None:
+    """Two spellings of one key would have two thumbprints; only the canonical one counts."""
+    bundle = world.bundle()
+    x = bundle["jwks"][ISSUER]["keys"][0]["x"]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    bundle["jwks"][ISSUER]["keys"][0]["x"] = x[:-1] + alphabet[alphabet.index(x[-1]) + 1]
+    report = verify_offline(world.token, bundle, NOW, world.trust())
+    assert report.verdict is Verdict.UNKNOWN
+    assert "x must be 32 bytes in base64url" in report.checks[0].reason
+
+
+def test_a_label_with_a_date_beyond_the_year_9999_is_invalid(world: World) -> None:
+    """Signed by the issuer's own key, so only the date range stops it."""
+    header, payload, _ = world.token.split(".")
+    claims = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    exp = str(int(VALID_UNTIL.timestamp())).encode()
+    forged = claims.replace(exp, b"99999999999999999", 1)
+    signing_input = f"{header}.{b64url(forged)}"
+    token = f"{signing_input}.{b64url(world.signer.sign(signing_input.encode()))}"
+    report = verify_offline(token, world.bundle(), NOW, world.trust())
+    assert report.verdict is Verdict.INVALID
+    assert "'exp' is not a date between 1970 and 9999" in report.checks[0].reason
+
+
+class TestTrust:
+    """The keys a bundle's checks rest on must be the ones the pinned trust list names."""
+
+    def test_an_attackers_own_bundle_under_the_real_issuer_id_is_untrusted(self) -> None:
+        """Own key under the real issuer id, self-signed status lists and checkpoint: the
+        bundle is consistent, so only the trust list stops it."""
+        real, attacker = World(), World()
+        bundle = attacker.bundle()
+        untrusting = verify_offline(attacker.token, bundle, NOW, real.trust())
+        assert untrusting.verdict is Verdict.UNTRUSTED
+        assert _outcomes(untrusting)["signature"] is Outcome.PASSED  # under the bundle's key
+        reason = _reason(untrusting, "trust list")
+        assert f"the label's key {attacker.signer.kid} is not one of {ISSUER}'s keys" in reason
+        assert f"the status list's key {attacker.signer.kid}" in reason
+        log_kid = TrustedKey.of(bundle["checkpoint"]["public_key"]).kid
+        assert f"the checkpoint's log key {log_kid} is not the trust list's log key" in reason
+        # the same label and bundle with the attacker's own list is "valid": the list decides
+        assert verify_offline(attacker.token, bundle, NOW, attacker.trust()).verdict is (
+            Verdict.VALID
+        )
+
+    def test_the_real_label_with_the_real_trust_list_is_valid(self, world: World) -> None:
+        report = verify_offline(world.token, world.bundle(), NOW, world.trust(),
+                                trust_source="--trust-list t.jwt")
+        assert report.verdict is Verdict.VALID
+        assert report.trust.startswith(f"--trust-list t.jwt: trust list #1 of {OPERATOR}")
+        assert "Body A (did:web:certs.example.cn:bodies:a) is listed" in _reason(
+            report, "trust list")
+
+    def test_no_trust_list_trusts_no_issuer(self, world: World) -> None:
+        report = verify_offline(world.token, world.bundle(), NOW, None)
+        assert report.verdict is Verdict.UNTRUSTED
+        assert report.trust == "no trust list"
+        assert "no trust list: no issuer is trusted" in _reason(report, "trust list")
+
+    def test_an_issuer_absent_from_the_trust_list_is_untrusted(self, world: World) -> None:
+        other = TrustedIssuer("did:web:other.example", "Other", world.trusted_issuer().keys)
+        trust = make_trust_list(world.operator, (other,), world.log_key)
+        report = verify_offline(world.token, world.bundle(), NOW, trust)
+        assert report.verdict is Verdict.UNTRUSTED
+        assert f"issuer {ISSUER} is not in the trust list" in _reason(report, "trust list")
+
+    def test_a_key_retired_before_the_label_was_signed_is_untrusted(self, world: World) -> None:
+        """The bundle's JWKS shows the key active; the trust list retired it before iat."""
+        at_issue = int(ISSUED.timestamp())
+        retired = make_trust_list(
+            world.operator, (world.trusted_issuer(retired_at=at_issue),), world.log_key)
+        report = verify_offline(world.token, world.bundle(), NOW, retired)
+        assert report.verdict is Verdict.UNTRUSTED
+        assert "is retired in the trust list from 2025-03-01T00:00:00Z" in _reason(
+            report, "trust list")
+        # retired a second after the label was signed: the label is trusted, not the lists
+        later = make_trust_list(
+            world.operator, (world.trusted_issuer(retired_at=at_issue + 1),), world.log_key)
+        report = verify_offline(world.token, world.bundle(), NOW, later)
+        assert report.verdict is Verdict.UNTRUSTED  # the status lists were signed after it
+        assert "the label's key" not in _reason(report, "trust list")
+        assert "the status list's key" in _reason(report, "trust list")
+
+    def test_a_status_list_signed_by_an_unlisted_key_is_untrusted(self, world: World) -> None:
+        """The bundle adds a second key for the issuer and signs a clear list with it."""
+        world.revocation.set(world.rev_index, True)
+        bundle = world.bundle()
+        rogue = SoftwareSigner.generate()
+        bundle["jwks"][ISSUER]["keys"].append(rogue.public_jwk)
+        bundle["status_lists"][REVOCATION_URL]["token"] = world.signed_list(
+            REVOCATION_URL, StatusList(ISSUER, "revocation"), signer=rogue)
+        report = verify_offline(world.token, bundle, NOW, world.trust())
+        assert report.verdict is Verdict.UNTRUSTED
+        assert f"the status list's key {rogue.kid} is not one of" in _reason(report, "trust list")
+
+    def test_a_checkpoint_under_another_log_key_is_untrusted(self, world: World) -> None:
+        bundle = world.bundle()
+        other = Ed25519PrivateKey.generate()
+        cp = bundle["checkpoint"]
+        body = tl.Checkpoint(cp["origin"], cp["size"], bytes.fromhex(cp["root"]),
+                             cp["timestamp_ms"]).body()
+        cp["signature"] = b64url(other.sign(body))
+        cp["public_key"] = public_jwk_of(other)
+        report = verify_offline(world.token, bundle, NOW, world.trust())
+        assert _outcomes(report)["log inclusion"] is Outcome.PASSED
+        assert report.verdict is Verdict.UNTRUSTED
+        assert "the checkpoint's log key" in _reason(report, "trust list")
+
+    def test_a_trust_list_in_the_bundle_is_ignored(self) -> None:
+        real, attacker = World(), World()
+        bundle = attacker.bundle()
+        bundle["trust_list"] = attacker.trust(sequence=99).token
+        report = verify_offline(attacker.token, bundle, NOW, real.trust())
+        assert report.verdict is Verdict.UNTRUSTED
+
+    def test_an_expired_label_of_an_unlisted_key_is_untrusted_not_expired(self) -> None:
+        real, attacker = World(), World()
+        late = VALID_UNTIL + timedelta(days=1)
+        report = verify_offline(attacker.token, attacker.bundle(), late, real.trust())
+        assert _outcomes(report)["validity period"] is Outcome.FAILED
+        assert report.verdict is Verdict.UNTRUSTED
+
+    def test_a_tampered_label_stays_invalid_under_any_trust_list(self, world: World) -> None:
+        header, payload, signature = world.token.split(".")
+        token = f"{header}.{payload[:-2]}AA.{signature}"
+        report = verify_offline(token, world.bundle(), NOW, None)
+        assert report.verdict is Verdict.INVALID
+        assert _outcomes(report)["trust list"] is Outcome.FAILED
