@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db.models import OrganisationKey
+from portal.instance_files import secret_file
 
 PREFIX = "v1:"
 
@@ -29,11 +30,8 @@ def load_master_key(configured: str, instance: Path) -> bytes:
     if configured:
         key = base64.urlsafe_b64decode(configured)
     else:
-        path = instance / "master_key"
-        if not path.exists():
-            path.write_text(base64.urlsafe_b64encode(AESGCM.generate_key(256)).decode())
-            path.chmod(0o600)
-        key = base64.urlsafe_b64decode(path.read_text().strip())
+        key = base64.urlsafe_b64decode(secret_file(instance / "master_key", lambda: (
+            base64.urlsafe_b64encode(AESGCM.generate_key(256)).decode())))
     if len(key) != 32:
         raise ValueError("the master key must be 32 bytes (base64)")
     return key

@@ -13,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from portal.instance_files import secret_file
+
 
 @dataclass(frozen=True)
 class SessionLimits:
@@ -135,8 +137,4 @@ def _parse(kind: Any, text: str, key: str) -> Any:
 
 def _instance_secret(instance: Path) -> str:
     """A random secret kept in the instance folder (mode 600), never in the repository."""
-    path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return secret_file(instance / "secret_key", lambda: secrets.token_urlsafe(48))

@@ -4,6 +4,7 @@ column, only with the master key that wrapped the organisation's data key."""
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -77,3 +78,17 @@ class TestVault:
             keys = session.scalars(select(OrganisationKey)).all()
         assert [k.organisation_id for k in keys] == [a]
         assert len(base64.b64decode(keys[0].wrapped_key)) == 12 + 32 + 16  # nonce+key+tag
+
+
+def test_instance_secrets_are_created_once_with_mode_600(tmp_path: Path) -> None:
+    import stat
+    from concurrent.futures import ThreadPoolExecutor
+
+    from portal.instance_files import secret_file
+
+    made = iter(range(100))
+    with ThreadPoolExecutor(8) as pool:
+        seen = set(pool.map(lambda _i: secret_file(tmp_path / "s", lambda: f"v{next(made)}"),
+                            range(16)))
+    assert len(seen) == 1  # every caller read the one value written
+    assert stat.S_IMODE((tmp_path / "s").stat().st_mode) == 0o600
