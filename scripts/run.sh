@@ -4,13 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+source scripts/debian.sh
 if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "installing Debian's fonts-noto-cjk (CJK glyphs for charts and PDFs)"
-        apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null
-    else
-        echo "note: install Debian's fonts-noto-cjk for Chinese glyphs in charts and PDFs" >&2
-    fi
+    install_optional "Chinese glyphs in charts and PDFs" fonts-noto-cjk
 fi
 export PCF_SESSION_COOKIE_SECURE="${PCF_SESSION_COOKIE_SECURE:-false}"  # plain http on localhost
 .venv/bin/pcf db upgrade

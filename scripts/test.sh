@@ -4,13 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+source scripts/debian.sh
 if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "== installing Debian's chromium and fonts-noto-cjk for the browser tests"
-        apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
-    else
-        echo "note: browser tests are skipped without /usr/bin/chromium (apt-get install chromium)"
-    fi
+    install_optional "the browser tests (skipped without /usr/bin/chromium)" chromium \
+        fonts-noto-cjk
 fi
 echo "== ruff";         .venv/bin/ruff check .
 echo "== mypy";         .venv/bin/mypy
