@@ -13,6 +13,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_smorest import Api
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
@@ -167,11 +168,21 @@ def _register_error_pages(app: Flask) -> None:
     app.register_error_handler(OperationalError, _database)
     app.register_error_handler(InterfaceError, _database)
 
+    @app.errorhandler(MethodNotAllowed)
+    def _method(exc: MethodNotAllowed) -> Response | MethodNotAllowed:
+        if not request.path.startswith("/api/"):
+            return exc  # werkzeug's page, with its Allow header
+        response = app.make_response(({"code": 405, "status": "Method Not Allowed",
+                                       "message": f"{request.method} is not allowed here"},
+                                      405))
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
+        return response
+
     @app.errorhandler(OverflowError)
     def _overflow(_exc: OverflowError) -> Response:
         return page(400, "A number in the request is too large.")
 
-    del _overflow  # registered; the name is not needed
+    del _method, _overflow  # registered; the names are not needed
 
 
 def _select_locale(settings: Settings) -> str:

@@ -36,9 +36,30 @@ class BodyParser(FlaskParser):
                   errors={"json": {exc.path: [exc.reason]}})
 
 
+#: The X-Pagination header as it is sent: one JSON object (flask-smorest documents it as a
+#: plain object schema, which OpenAPI reads as comma-separated "simple" style).
+PAGINATION_HEADER = {
+    "description": "Pagination metadata, one JSON object: total, total_pages, first_page, "
+                   "last_page, page, previous_page, next_page",
+    "content": {"application/json": {"schema": {
+        "type": "object", "additionalProperties": False,
+        "properties": {name: {"type": "integer"} for name in (
+            "total", "total_pages", "first_page", "last_page", "page", "previous_page",
+            "next_page")}}}},
+}
+
+
+class ApiBlueprint(Blueprint):
+    """A blueprint of the JSON API: bodies parsed by `BodyParser`, pagination documented as
+    the JSON header it is."""
+
+    def _document_pagination_metadata(self, spec: Any, resp_doc: dict[str, Any]) -> None:
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = PAGINATION_HEADER
+
+
 def api_blueprint(name: str, description: str) -> Blueprint:
-    """A blueprint of the JSON API, under /api/v1, its bodies parsed by `BodyParser`."""
-    made = Blueprint(name, __name__, url_prefix="/api/v1", description=description)
+    """A blueprint of the JSON API, under /api/v1."""
+    made = ApiBlueprint(name, __name__, url_prefix="/api/v1", description=description)
     made.ARGUMENTS_PARSER = BodyParser()
     return made
 

@@ -1,26 +1,47 @@
 """Request and response bodies of the product endpoints of the JSON API (marshmallow schemas;
-flask-smorest puts them into the OpenAPI document). Numbers of results are decimal strings."""
+flask-smorest puts them into the OpenAPI document). Numbers of results are decimal strings;
+times are RFC 3339 with their offset (stored times without one are UTC)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 
 from lca_engine.characterization import DEFAULT_GWP_SET, GWP_SETS
 from portal.safe_json import MAX_INT as MAX_ID
+from portal.services.products import FIELD_SCHEMA
+
+
+class UtcDateTime(fields.DateTime):
+    """An RFC 3339 time with its offset: SQLite hands back stored UTC times without one."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def _rule(name: str, description: str) -> dict[str, object]:
+    """The field's description and the JSON Schema keywords the service checks it by."""
+    return {"description": description, **FIELD_SCHEMA[name]}
 
 
 class ProductInSchema(Schema):
-    name = fields.String(required=True, metadata={"description": "1 to 200 characters"})
-    declared_unit = fields.String(required=True, metadata={
-        "description": "a PACT declared unit: kilogram, liter, cubic meter, kilowatt hour, "
-                       "megajoule, ton kilometer, square meter"})
-    gtin = fields.String(load_default="", metadata={"description": "GTIN-8, -12, -13 or -14"})
-    internal_id = fields.String(load_default="", metadata={
-        "description": "required when there is no GTIN"})
-    cpc_class = fields.String(load_default="", metadata={"description": "1 to 5 digits"})
-    period_start = fields.String(load_default="", metadata={"description": "YYYY-MM-DD"})
-    period_end = fields.String(load_default="", metadata={"description": "YYYY-MM-DD"})
-    geography = fields.String(load_default="", metadata={"description": "e.g. CN-SX"})
+    name = fields.String(required=True, metadata=_rule("name", "1 to 200 characters"))
+    declared_unit = fields.String(required=True, metadata=_rule(
+        "declared_unit", "a PACT declared unit"))
+    gtin = fields.String(load_default="", metadata=_rule(
+        "gtin", "GTIN-8, -12, -13 or -14 with a valid GS1 check digit"))
+    internal_id = fields.String(load_default="", metadata=_rule(
+        "internal_id", "required when there is no GTIN (422 otherwise)"))
+    cpc_class = fields.String(load_default="", metadata=_rule("cpc_class", "1 to 5 digits"))
+    period_start = fields.String(load_default="", metadata=_rule(
+        "period_start", "YYYY-MM-DD, a real date"))
+    period_end = fields.String(load_default="", metadata=_rule(
+        "period_end", "YYYY-MM-DD, a real date, not before period_start"))
+    geography = fields.String(load_default="", metadata=_rule("geography", "e.g. CN-SX"))
 
 
 class LatestResultSchema(Schema):
@@ -29,7 +50,7 @@ class LatestResultSchema(Schema):
         "description": "pcf_excluding_biogenic_uptake in kg CO2e for the declared amount"})
     gwp_set = fields.String()
     release_id = fields.Integer()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class ProductSchema(Schema):
@@ -51,7 +72,7 @@ class ModelSchema(Schema):
     product_id = fields.Integer()
     version = fields.Integer(metadata={"description": "0 before the first model"})
     model_hash = fields.String()
-    created_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime(allow_none=True)
     document = fields.Dict(metadata={
         "description": "the product-model document: format, release (name@version), "
                        "product, suppliers, flows, processes"})
@@ -123,7 +144,7 @@ class ReleaseSchema(Schema):
     content_hash = fields.String()
     base = fields.String()
     extensions = fields.List(fields.String())
-    published_at = fields.DateTime()
+    published_at = UtcDateTime()
 
 
 class JobSchema(Schema):

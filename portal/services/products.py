@@ -27,6 +27,18 @@ from portal.services.errors import Forbidden, InvalidInput, NotFound
 GTIN_LENGTHS = (8, 12, 13, 14)
 _CPC = re.compile(r"^\d{1,5}$")
 _GEOGRAPHY = re.compile(r"^[A-Za-z0-9 ,:()\-]{0,40}$")
+#: What `check_fields` accepts, as JSON Schema keywords for the API document (the rules that
+#: span fields, a GTIN's check digit and "a GTIN or an internal id", are only in prose).
+FIELD_SCHEMA: dict[str, dict[str, object]] = {
+    "name": {"minLength": 1, "maxLength": 200, "pattern": r"\S"},
+    "declared_unit": {"enum": sorted(PACT_DECLARED_UNITS)},
+    "gtin": {"pattern": r"^ *([0-9]{8}|[0-9]{12,14})? *$"},
+    "internal_id": {"maxLength": 100},
+    "cpc_class": {"pattern": r"^ *([0-9]{1,5})? *$"},
+    "period_start": {"pattern": r"^ *([0-9]{4}-[0-9]{2}-[0-9]{2})? *$"},
+    "period_end": {"pattern": r"^ *([0-9]{4}-[0-9]{2}-[0-9]{2})? *$"},
+    "geography": {"pattern": r"^ *[A-Za-z0-9 ,:()\-]{0,40} *$"},
+}
 
 
 @dataclass(frozen=True, slots=True)
