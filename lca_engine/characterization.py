@@ -11,6 +11,7 @@ is attributed in the foreground, to inputs flagged as packaging.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -22,6 +23,34 @@ from lca_engine.errors import ModelError, UnknownGasError
 from lca_engine.model import ElementaryFlow, FlowKind, Origin
 
 GWP_SETS = {"AR5": "AR5GWP100", "AR6": "AR6GWP100"}
+
+
+@dataclass(frozen=True, slots=True)
+class GwpValue:
+    """One GWP100 value and where it is published."""
+
+    value: float
+    citation: str
+
+
+#: Values that depend on the carbon's origin, which the package's tables do not split.
+#: Fossil methane counts the CO2 its oxidation adds to the atmosphere; methane of biogenic or
+#: land-use origin does not (that carbon was taken up from the air first).
+ORIGIN_SPECIFIC: dict[tuple[str, str, str], GwpValue] = {
+    ("AR6", "CH4", "fossil"): GwpValue(
+        29.8, "IPCC AR6 WG1 (2021), Chapter 7, Table 7.15: CH4-fossil, GWP-100"),
+    ("AR6", "CH4", "non-fossil"): GwpValue(
+        27.0, "IPCC AR6 WG1 (2021), Chapter 7, Table 7.15: CH4-non fossil, GWP-100"),
+    ("AR5", "CH4", "fossil"): GwpValue(
+        30.0, "IPCC AR5 WG1 (2013), Chapter 8, Table 8.A.1 and its note on fossil methane "
+              "(28 plus 2 for the CO2 its oxidation adds), GWP-100 without climate-carbon "
+              "feedbacks"),
+    ("AR5", "CH4", "non-fossil"): GwpValue(
+        28.0, "IPCC AR5 WG1 (2013), Chapter 8, Table 8.7 and Table 8.A.1: CH4, GWP-100 "
+              "without climate-carbon feedbacks"),
+}
+_PACKAGE_TABLES = {"AR5": "IPCC AR5 WG1 (2013), Chapter 8, Table 8.A.1",
+                   "AR6": "IPCC AR6 WG1 (2021), Chapter 7, Table 7.SM.7"}
 DEFAULT_GWP_SET = "AR6"
 AIRCRAFT_TAG = "aircraft"
 PACKAGING_TAG = "packaging"
@@ -67,6 +96,18 @@ class GasGroup:
             return f"{self.gas} ({self.origin.value}, uptake)"
         return f"{self.gas} ({self.origin.value})"
 
+    @classmethod
+    def from_key(cls, key: str) -> GasGroup | None:
+        """The group a by-gas key names ("CH4 (fossil)", "CO2 (biogenic, uptake)"), or None
+        for keys that are not one gas (a supplier's total)."""
+        gas, _, rest = key.partition(" (")
+        origin, _, uptake = rest.rstrip(")").partition(", ")
+        try:
+            return cls(gas, Origin(origin), FlowKind.UPTAKE if uptake == "uptake"
+                       else FlowKind.EMISSION)
+        except ValueError:
+            return None
+
     def sign_in(self, category: Category) -> float:
         """+1 or -1 if this group counts in *category* (with that sign), else 0."""
         gas, origin, uptake = self.gas, self.origin, self.kind is FlowKind.UPTAKE
@@ -107,20 +148,44 @@ class Method:
 
     @property
     def content_hash(self) -> str:
-        text = f"{self.gwp_set}|{self.source}|{','.join(TABLE_CATEGORIES)}"
+        specific = ";".join(f"{k}={v.value}" for k, v in sorted(ORIGIN_SPECIFIC.items())
+                            if k[0] == self.gwp_set)
+        text = f"{self.gwp_set}|{self.source}|{specific}|{','.join(TABLE_CATEGORIES)}"
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def gwp(self, gas: str) -> float:
-        """GWP100 of *gas* in this set; CO2 is 1 by definition."""
+    def gwp(self, gas: str, origin: Origin = Origin.FOSSIL) -> float:
+        """GWP100 of *gas* of *origin* in this set; CO2 is 1 by definition."""
+        return self.gwp_value(gas, origin).value
+
+    def gwp_value(self, gas: str, origin: Origin = Origin.FOSSIL) -> GwpValue:
+        """GWP100 of *gas* of *origin* and its citation: the origin-specific table for
+        methane, the `globalwarmingpotentials` package for every other gas."""
         if gas == "CO2":
-            return 1.0
+            return GwpValue(1.0, "CO2 is the reference gas (1 by definition)")
+        split = "fossil" if origin is Origin.FOSSIL else "non-fossil"
+        specific = ORIGIN_SPECIFIC.get((self.gwp_set, gas, split))
+        if specific is not None:
+            return specific
         table = globalwarmingpotentials.data[GWP_SETS[self.gwp_set]]
         try:
-            return float(table[gas])
+            value = float(table[gas])
         except KeyError:
             raise UnknownGasError(
                 f"gas {gas!r} has no GWP100 value in IPCC {self.gwp_set}"
             ) from None
+        return GwpValue(value, f"{_PACKAGE_TABLES[self.gwp_set]}: {gas}, GWP-100 (via "
+                               f"{_gwp_source()})")
+
+    def citations(self, keys: Iterable[str]) -> tuple[tuple[str, float, str], ...]:
+        """(by-gas key, GWP100, citation) for every key that names one gas: what a result
+        states about the values it used."""
+        found = []
+        for key in keys:
+            group = GasGroup.from_key(key)
+            if group is not None:
+                cited = self.gwp_value(group.gas, group.origin)
+                found.append((key, cited.value, cited.citation))
+        return tuple(sorted(found))
 
     def factor(self, flow: ElementaryFlow) -> tuple[GasGroup, float] | None:
         """The gas group of *flow* and its factor in kg CO2e per flow unit converted to kg,
@@ -134,7 +199,7 @@ class Method:
                 f"got {flow.origin.value} {flow.gas}"
             )
         try:
-            value = self.gwp(flow.gas)
+            value = self.gwp(flow.gas, flow.origin)
         except UnknownGasError as exc:
             raise UnknownGasError(f"flow {flow.id!r} ({flow.name}): {exc}") from None
         return GasGroup(flow.gas, flow.origin, flow.kind), value

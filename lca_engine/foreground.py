@@ -83,6 +83,7 @@ def compute_footprint(model: ProductModel, background: MatrixSystem, table: Inte
         unit_values=unit_values, background=background, table=table,
         cutoff=cutoff, max_depth=max_depth, max_nodes=max_nodes,
     )
+    by_gas = _by_gas(foreground, supply)
     provenance = Provenance(
         background_hash=background.content_hash,
         intensity_key=table.key,
@@ -97,6 +98,7 @@ def compute_footprint(model: ProductModel, background: MatrixSystem, table: Inte
             (p.id, p.allocation.method.value) for p in model.processes
             if p.allocation is not None and len(p.products) > 1
         )),
+        characterisation=table.method.citations(key for key, _value in by_gas),
     )
     return FootprintResult(
         product_id=model.id,
@@ -107,7 +109,7 @@ def compute_footprint(model: ProductModel, background: MatrixSystem, table: Inte
         by_process=_by_process(foreground, supply, scaled, packaging),
         by_input=_by_input(foreground, scaled),
         by_supplier=_by_supplier(foreground, scaled),
-        by_gas=_by_gas(foreground, supply),
+        by_gas=by_gas,
         primary_data_share=_primary_share(foreground, supply, float(totals[EXCL])),
         tree=tree,
         provenance=provenance,

@@ -123,6 +123,8 @@ class Provenance:
     background_solver: str
     foreground_solver: str
     allocation: tuple[tuple[str, str], ...]
+    # (by-gas key, GWP100, where the value is published) for each gas the result holds
+    characterisation: tuple[tuple[str, float, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +176,9 @@ class FootprintResult:
                 "background_solver": self.provenance.background_solver,
                 "foreground_solver": self.provenance.foreground_solver,
                 "allocation": dict(self.provenance.allocation),
+                "characterisation": [
+                    {"gas": key, "gwp100": decimal_string(value), "citation": citation}
+                    for key, value, citation in self.provenance.characterisation],
             },
             "notes": list(self.notes),
         }

@@ -42,8 +42,8 @@ from .conftest import csrf_token, login, make_user
 
 SEED_BASE = "cn-national@2026.1.0"
 EXTENSION = "sx-steel-test@0.2.0"
-# Hand-checkable intensities (kg CO2e per kg, AR6: CH4 fossil 27.9): the billet emits
-# 1.5 kg CO2 and 0.01 kg CH4 -> 1.779; the sheet is 1.1 kg of billet -> 1.9569.
+# Hand-checkable intensities (kg CO2e per kg, AR6 Table 7.15: CH4-fossil 29.8): the billet
+# emits 1.5 kg CO2 and 0.01 kg CH4 -> 1.798; the sheet is 1.1 kg of billet -> 1.9778.
 GOOD_ROWS = [
     {"activity_id": "steel-billet-sx-test", "activity_name": "steel billet, Shanxi (test)",
      "reference_product": "steel billet", "unit": "kg", "geography": "CN-SX",
@@ -212,8 +212,8 @@ class TestTheWholeFlow:
         assert "shanxi-test@1.1.0" in listing
         assert "shanxi-demo@1.0.0" in listing
         page = client.get(f"/background/releases/{release_id}?q=steel-").get_data(as_text=True)
-        assert "1.779 kg CO2e / kg" in page
-        assert "1.9569 kg CO2e / kg" in page
+        assert "1.798 kg CO2e / kg" in page
+        assert "1.9778 kg CO2e / kg" in page
         assert "Association One · sx-steel.csv" in page  # provenance of the extension
         assert "electricity-grid-sx-test" in page  # the replacement it made
         geography = client.get(f"/background/releases/{release_id}?geography=CN-SX"

@@ -17,7 +17,7 @@ from .builders import (
     product,
     supplier,
 )
-from .test_intensity import GWP_CH4_AR6, hand_loop
+from .test_intensity import GWP_CH4_AR5, GWP_CH4_AR6, hand_loop
 
 EXCL = Category.PCF_EXCLUDING_BIOGENIC_UPTAKE
 ELEC = hand_loop(GWP_CH4_AR6)[0]
@@ -190,10 +190,20 @@ class TestResultRecord:
                            method=Method("AR5"))
         p = result.provenance
         assert p.gwp_set == "AR5"
-        assert result.total(EXCL) == pytest.approx(28.0)
+        assert result.total(EXCL) == pytest.approx(GWP_CH4_AR5)  # fossil CH4, AR5 Ch. 8
         assert p.foreground_solver == "superlu"
         assert p.background_solver in ("pardiso", "superlu")
         assert len(p.background_hash) == len(p.model_hash) == 64
+
+    def test_the_result_states_each_gwp_value_it_used_and_its_table(self) -> None:
+        result = footprint((process("main", (product("main"),), (),
+                                    (em("ch4", 1.0), em("ch4-bio", 1.0), em("co2", 1.0))),))
+        stated = {row["gas"]: row for row in result.to_dict()["provenance"]["characterisation"]}
+        assert set(stated) == {"CH4 (fossil)", "CH4 (biogenic)", "CO2 (fossil)"}
+        assert stated["CH4 (fossil)"]["gwp100"] == "29.8"
+        assert stated["CH4 (biogenic)"]["gwp100"] == "27"
+        assert "Table 7.15" in stated["CH4 (biogenic)"]["citation"]
+        assert result.total(EXCL) == pytest.approx(29.8 + 27.0 + 1.0, rel=1e-12)
 
     def test_a_changed_amount_changes_the_model_and_result_hashes(self) -> None:
         a = footprint((process("main", (product("main"),), (), (em("co2", 1.0),)),))

@@ -17,8 +17,12 @@ from lca_engine.model import BackgroundSystem
 
 from .builders import FLOWS, activity, bg, compiled, em, inp, loop_background
 
-GWP_CH4_AR6 = 27.9
-GWP_CH4_AR5 = 28.0
+# The loop's methane is fossil (a coal mine): IPCC AR6 WG1 Table 7.15 gives CH4-fossil 29.8
+# and CH4-non fossil 27.0; AR5 WG1 Chapter 8 gives 30 and 28 (without climate feedbacks).
+GWP_CH4_AR6 = 29.8
+GWP_CH4_AR5 = 30.0
+GWP_CH4_NON_FOSSIL_AR6 = 27.0
+GWP_CH4_NON_FOSSIL_AR5 = 28.0
 
 
 def hand_loop(gwp_ch4: float) -> tuple[float, float]:
@@ -124,3 +128,44 @@ class TestCache:
         ar5 = cache.get(system, Method("AR5"))
         assert len(cache) == 1
         assert ar5.key in cache
+
+
+class TestMethaneByOrigin:
+    @pytest.mark.parametrize(("gwp_set", "origin", "value", "table"), [
+        ("AR6", "fossil", 29.8, "Table 7.15"), ("AR6", "biogenic", 27.0, "Table 7.15"),
+        ("AR6", "land_use_change", 27.0, "Table 7.15"), ("AR5", "fossil", 30.0, "Table 8.A.1"),
+        ("AR5", "biogenic", 28.0, "Table 8.7")])
+    def test_each_origin_has_its_cited_value(self, gwp_set: str, origin: str, value: float,
+                                             table: str) -> None:
+        from lca_engine.model import Origin
+
+        cited = Method(gwp_set).gwp_value("CH4", Origin(origin))
+        assert cited.value == value
+        assert table in cited.citation
+        assert gwp_set in cited.citation
+
+    def test_other_gases_keep_the_package_value_and_cite_its_table(self) -> None:
+        from lca_engine.model import Origin
+
+        n2o = Method("AR6").gwp_value("N2O", Origin.BIOGENIC)
+        assert n2o.value == 273.0
+        assert n2o.citation.startswith("IPCC AR6 WG1 (2021), Chapter 7, Table 7.SM.7: N2O")
+
+    def test_biogenic_methane_of_a_background_activity_uses_the_non_fossil_value(self) -> None:
+        from lca_engine import build_matrices
+
+        system = BackgroundSystem(FLOWS, (activity("cow", "kg", emissions=(
+            em("ch4-bio", 0.02),)),))
+
+        for gwp_set, value in (("AR6", GWP_CH4_NON_FOSSIL_AR6),
+                               ("AR5", GWP_CH4_NON_FOSSIL_AR5)):
+            column = compute_intensity_table(build_matrices(system), Method(gwp_set)).column(
+                "cow")
+            assert column[Category.PCF_EXCLUDING_BIOGENIC_UPTAKE] == pytest.approx(
+                0.02 * value, rel=1e-12)
+            assert column[Category.BIOGENIC_NON_CO2_EMISSIONS] == pytest.approx(
+                0.02 * value, rel=1e-12)
+            assert column[Category.FOSSIL_GHG_EMISSIONS] == 0.0
+
+    def test_the_method_hash_moves_with_the_origin_values(self) -> None:
+        assert Method("AR6").content_hash != Method("AR5").content_hash
