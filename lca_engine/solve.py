@@ -80,7 +80,10 @@ class Factorization:
         self._norm = float(max(np.asarray(magnitudes.sum(axis=0)).max(initial=0.0),
                                np.asarray(magnitudes.sum(axis=1)).max(initial=0.0)))
         started = time.perf_counter()
-        if self.solver == PARDISO:
+        self._empty = A.shape[0] == 0  # no activities: every solve is of zero unknowns
+        if self._empty:
+            pass  # PARDISO refuses a 0 x 0 matrix ("error code -1"); nothing to factorise
+        elif self.solver == PARDISO:
             self._factorize_pardiso()
         else:
             self._factorize_superlu()
@@ -126,6 +129,8 @@ class Factorization:
     def solve_adjoint(self, rhs: FloatArray) -> FloatArray:
         """y with A^T y = rhs; rhs may hold several right-hand sides as columns."""
         rhs = np.asarray(rhs, dtype=np.float64)
+        if self._empty:
+            return np.zeros(rhs.shape)
         if self.solver == PARDISO:
             y = self._pardiso_solve(rhs, transpose=False)
         else:
@@ -136,6 +141,8 @@ class Factorization:
     def solve_forward(self, rhs: FloatArray) -> FloatArray:
         """x with A x = rhs."""
         rhs = np.asarray(rhs, dtype=np.float64)
+        if self._empty:
+            return np.zeros(rhs.shape)
         if self.solver == PARDISO:
             x = self._pardiso_solve(rhs, transpose=True)
         else:

@@ -169,3 +169,27 @@ class TestMethaneByOrigin:
 
     def test_the_method_hash_moves_with_the_origin_values(self) -> None:
         assert Method("AR6").content_hash != Method("AR5").content_hash
+
+
+class TestTrivialBackgrounds:
+    @pytest.mark.parametrize("solver", available_solvers())
+    def test_an_empty_background_serves_a_model_of_own_processes(self, solver: str) -> None:
+        from lca_engine import build_matrices, compute_footprint
+
+        from .builders import em, model, process, product
+
+        system = build_matrices(BackgroundSystem(FLOWS, ()))
+        table = compute_intensity_table(system, Method("AR6"), solver=solver)
+        assert table.values.shape == (len(table.categories), 0)
+        result = compute_footprint(model((process("main", (product("main"),), (),
+                                                  (em("co2", 2.0),)),)), system, table)
+        assert result.total(Category.PCF_EXCLUDING_BIOGENIC_UPTAKE) == pytest.approx(2.0)
+
+    @pytest.mark.parametrize("solver", available_solvers())
+    def test_an_activity_that_makes_nothing_is_named(self, solver: str) -> None:
+        from lca_engine import build_matrices
+        from lca_engine.errors import EngineError
+
+        system = BackgroundSystem(FLOWS, (activity("idle", "kg", amount=0.0),))
+        with pytest.raises(EngineError, match="idle"):
+            compute_intensity_table(build_matrices(system), Method("AR6"), solver=solver)
