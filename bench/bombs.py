@@ -112,11 +112,11 @@ def _workbook_parts() -> dict[str, bytes]:
             return {name: archive.read(name) for name in archive.namelist()}
 
 
-_SHEET = "xl/worksheets/sheet1.xml"
-_OPEN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="http://schemas.'
+SHEET = "xl/worksheets/sheet1.xml"
+SHEET_OPEN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="http://schemas.'
          b'openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
-_CLOSE = b"</sheetData></worksheet>"
-_LAUGHS = b"".join([b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">',
+SHEET_CLOSE = b"</sheetData></worksheet>"
+LAUGHS = b"".join([b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">',
                     *(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1
                                                      else b"&lol;") * 10)
                       for i in range(1, 10)), b"]>"])
@@ -126,11 +126,18 @@ def workbook(path: Path, sheet: Member | bytes | None = None,
              strings: bytes | None = None) -> Path:
     """The blank template workbook, its first sheet (and shared strings) replaced."""
     parts = _workbook_parts()
-    if strings is not None:
+    if strings is not None:  # openpyxl writes none: add the part, its type and relation
         parts["xl/sharedStrings.xml"] = strings
-    members = [small(n, d) for n, d in parts.items() if n != _SHEET or sheet is None]
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+            b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
+        parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+            b"</Relationships>", b'<Relationship Id="rIdStrings" Type="http://schemas.'
+            b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+            b'Target="sharedStrings.xml"/></Relationships>')
+    members = [small(n, d) for n, d in parts.items() if n != SHEET or sheet is None]
     if isinstance(sheet, bytes):
-        members.append(small(_SHEET, sheet))
+        members.append(small(SHEET, sheet))
     elif sheet is not None:
         members.append(sheet)
     return write_zip(path, members)
@@ -167,20 +174,20 @@ def xlsx_sheet(folder: Path) -> Path:
     """A template workbook whose sheet expands to about 3 GB of rows."""
     row = b'<row><c t="inlineStr"><is><t>elec-grid</t></is></c></row>'
     chunk = row * (MiB // len(row))
-    sheet = deflated([(_OPEN, 1), (chunk, 3000), (_CLOSE, 1)], _SHEET)
+    sheet = deflated([(SHEET_OPEN, 1), (chunk, 3000), (SHEET_CLOSE, 1)], SHEET)
     return workbook(folder / "sheet-3gb.xlsx", sheet)
 
 
 def xlsx_laughs(folder: Path) -> Path:
     """A template workbook whose sheet declares the billion-laughs entities."""
-    return workbook(folder / "laughs.xlsx", _LAUGHS + _OPEN[_OPEN.index(b"<worksheet"):]
+    return workbook(folder / "laughs.xlsx", LAUGHS + SHEET_OPEN[SHEET_OPEN.index(b"<worksheet"):]
                     .replace(b"<sheetData>", b"<sheetData><row><c t=\"inlineStr\"><is><t>"
-                             b"&lol9;</t></is></c></row>") + _CLOSE)
+                             b"&lol9;</t></is></c></row>") + SHEET_CLOSE)
 
 
 def xlsx_strings(folder: Path) -> Path:
     """A template workbook whose shared strings declare the billion-laughs entities."""
-    strings = (_LAUGHS + b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+    strings = (LAUGHS + b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
                b'main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>')
     return workbook(folder / "laughs-strings.xlsx", strings=strings)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -189,7 +189,7 @@ class Budget:
         self.archive, self.file, self.limits = archive, file, limits
         self.left = limits.total_bytes
 
-    def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    def chunks(self, info: zipfile.ZipInfo) -> Generator[bytes, None, None]:
         """The member's data in chunks of at most 64 KiB."""
         read = 0
         try:
