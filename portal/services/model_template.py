@@ -5,15 +5,16 @@ writes the current model; `model_upload` reads it back."""
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 
+from background_db.errors import Cap, DatasetImportError, Refusal, UnsafeArchiveError
+from background_db.importers.archive import ArchiveLimits, MiB
+from background_db.importers.workbook import SheetLimits, open_workbook, sheet_rows
 from portal.services.errors import InvalidInput
 from portal.services.model_document import Document
 
@@ -69,6 +70,13 @@ SHEETS = {"processes": PROCESS_COLUMNS, "inputs": INPUT_COLUMNS,
           "emissions": EMISSION_COLUMNS}
 GUIDE = "guide 说明"
 MAX_ROWS = 5000
+# A model of MAX_ROWS rows on each sheet is a few MB of sheet XML: 64 MiB uncompressed (the
+# upload limit) leaves a tenfold margin. Rows past MAX_ROWS are refused as they are read;
+# the row cap only bounds the empty rows before them, and the cell cap is three full sheets.
+WORKBOOK_ARCHIVE = ArchiveLimits(total_bytes=64 * MiB, member_bytes=64 * MiB, members=1_000,
+                                 directory_bytes=MiB)
+WORKBOOK_SHEETS = SheetLimits(rows=10 * MAX_ROWS, columns=max(map(len, SHEETS.values())) + 50,
+                              cells=1_000_000, elements=200_000)
 Row = dict[str, Any]
 
 
@@ -100,11 +108,52 @@ def text_of(value: Any) -> str:
     return str(value).strip()
 
 
+def _refusal(refusal: Refusal) -> Issue:
+    """The Issue of a workbook refused before it was read (see background_db.errors.Cap)."""
+    limit = refusal.limit
+    match refusal.cap:
+        case Cap.MEMBERS:
+            message = _("The workbook has more than %(limit)s parts.", limit=limit)
+        case Cap.DIRECTORY:
+            message = _("The workbook's table of contents is larger than %(limit)s bytes.",
+                        limit=limit)
+        case Cap.TOTAL | Cap.FILE_SIZE:
+            message = _("The workbook expands to more than %(limit)s bytes; a model template "
+                        "is far smaller.", limit=limit)
+        case Cap.RATIO:
+            message = _("The workbook expands more than %(limit)s times its compressed size, "
+                        "as only a decompression bomb does.", limit=round(limit or 0))
+        case Cap.COMPRESSION | Cap.ENCRYPTED:
+            message = _("The workbook is encrypted or compressed in a way XLSX files are not.")
+        case Cap.CRC:
+            message = _("The workbook is damaged: a part does not match its stated size.")
+        case Cap.DOCTYPE:
+            message = _("The workbook's XML declares a document type (DTD); such workbooks "
+                        "are refused.")
+        case Cap.ENCODING:
+            message = _("The workbook's XML is neither UTF-8 nor UTF-16.")
+        case Cap.ROWS:
+            message = _("A sheet may use rows 1 to %(limit)s.", limit=limit)
+        case Cap.COLUMNS:
+            message = _("A sheet may use columns 1 to %(limit)s.", limit=limit)
+        case Cap.CELLS | Cap.STRINGS:
+            message = _("The workbook holds more than %(limit)s cells.", limit=limit)
+        case Cap.ELEMENTS:
+            message = _("The workbook's XML holds more than %(limit)s elements in one place.",
+                        limit=limit)
+    return Issue(refusal.member, refusal.row, refusal.cap.value, refusal.issue("").value,
+                 message)
+
+
 def read_sheets(data: bytes, issues: list[Issue]) -> dict[str, list[tuple[int, Row]]]:
-    """The rows of each sheet by column key; problems with the workbook go to *issues*."""
+    """The rows of each sheet by column key; problems with the workbook go to *issues*.
+    The workbook is checked before it is read (archive, XML and size caps above)."""
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        book = open_workbook(data, "", WORKBOOK_ARCHIVE, WORKBOOK_SHEETS)
+    except UnsafeArchiveError as exc:
+        issues.extend(_refusal(r) for r in exc.refusals)
+        return {}
+    except DatasetImportError:
         issues.append(Issue("", 0, "", "", _("The file is not an XLSX workbook.")))
         return {}
     found: dict[str, list[tuple[int, Row]]] = {}
@@ -113,29 +162,39 @@ def read_sheets(data: bytes, issues: list[Issue]) -> dict[str, list[tuple[int, R
             if name not in book.sheetnames:
                 issues.append(Issue(name, 0, "", "", _("The sheet is missing.")))
                 continue
-            keys: list[str | None] | None = None
-            rows: list[tuple[int, Row]] = []
-            for number, cells in enumerate(book[name].iter_rows(values_only=True), start=1):
-                if all(text_of(c) == "" for c in cells):
-                    continue
-                if keys is None:
-                    known = {k: k for k, *_rest in columns} | {z: k for k, z, *_r in columns}
-                    keys = [known.get(text_of(c).split(" / ")[0].strip().lower())
-                            or known.get(text_of(c).split(" / ")[-1].strip()) for c in cells]
-                    for key, _zh, required, _e in columns:
-                        if required and key not in keys:
-                            issues.append(Issue(name, number, key, "", _(
-                                "The required column is missing from the header row.")))
-                    continue
-                if len(rows) >= MAX_ROWS:
-                    issues.append(Issue(name, number, "", "", _(
-                        "At most %(count)s rows per sheet.", count=MAX_ROWS)))
-                    break
-                rows.append((number, {k: c for k, c in zip(keys, cells, strict=False) if k}))
-            found[name] = rows
+            found[name] = _rows(name, columns, book[name], issues)
     finally:
         book.close()
     return found
+
+
+def _rows(name: str, columns: tuple[tuple[str, str, bool, str], ...], sheet: Any,
+          issues: list[Issue]) -> list[tuple[int, Row]]:
+    keys: list[str | None] | None = None
+    rows: list[tuple[int, Row]] = []
+    number = 0
+    try:
+        for number, cells in sheet_rows(sheet, name):
+            if all(text_of(c) == "" for c in cells):
+                continue
+            if keys is None:
+                known = {k: k for k, *_rest in columns} | {z: k for k, z, *_r in columns}
+                keys = [known.get(text_of(c).split(" / ")[0].strip().lower())
+                        or known.get(text_of(c).split(" / ")[-1].strip()) for c in cells]
+                for key, _zh, required, _e in columns:
+                    if required and key not in keys:
+                        issues.append(Issue(name, number, key, "", _(
+                            "The required column is missing from the header row.")))
+                continue
+            if len(rows) >= MAX_ROWS:
+                issues.append(Issue(name, number, "", "", _(
+                    "At most %(count)s rows per sheet.", count=MAX_ROWS)))
+                break
+            rows.append((number, {k: c for k, c in zip(keys, cells, strict=False) if k}))
+    except DatasetImportError:
+        issues.append(Issue(name, number + 1, "", "", _(
+            "The sheet cannot be read from this row on.")))
+    return rows
 
 
 def header(key: str, chinese: str) -> str:
