@@ -137,10 +137,20 @@ def remove_product(process_id: str, product_id: str) -> Edit:
         if len(process["products"]) == 1:
             raise InvalidInput({"product": _("A process keeps at least one product.")})
         process["products"] = [p for p in process["products"] if p["id"] != product_id]
-        factors = (process.get("allocation") or {}).get("factors")
-        if isinstance(factors, dict):
-            factors.pop(product_id, None)
+        allocation_of(process.get("allocation"))[1].pop(product_id, None)
     return Edit("remove_product", f"process {process_id}, product {product_id}", apply)
+
+
+def allocation_of(rule: Any) -> tuple[str, dict[str, Any]]:
+    """(method, factors) of a process's `allocation` in each shape the engine reads: none
+    ("", {}), a method's name (`allocation: mass`), or a mapping with `method` (mass when
+    absent) and `factors`. The factors are the document's own mapping, not a copy."""
+    if rule is None or rule == "":
+        return "", {}
+    if isinstance(rule, str):
+        return rule, {}
+    factors = rule.get("factors")
+    return str(rule.get("method") or "mass"), factors if isinstance(factors, dict) else {}
 
 
 def _set_allocation(process: dict[str, Any], method: str, factors: dict[str, float]) -> None:

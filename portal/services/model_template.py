@@ -16,7 +16,7 @@ from background_db.errors import Cap, DatasetImportError, Refusal, UnsafeArchive
 from background_db.importers.archive import ArchiveLimits, MiB
 from background_db.importers.workbook import SheetLimits, open_workbook, sheet_rows
 from portal.services.errors import InvalidInput
-from portal.services.model_document import Document
+from portal.services.model_document import Document, allocation_of
 
 # (key, Chinese header, required, explanation)
 PROCESS_COLUMNS = (
@@ -209,8 +209,7 @@ def _process_rows(document: Document) -> list[list[Any]]:
     header_ = document.get("product", {})
     rows = []
     for process in document.get("processes", []):
-        allocation = process.get("allocation") or {}
-        factors = allocation.get("factors") or {}
+        method, factors = allocation_of(process.get("allocation"))
         for i, product in enumerate(process["products"]):
             properties = product.get("properties") or {}
             declared = (process["id"] == header_.get("reference_process") and (
@@ -218,7 +217,7 @@ def _process_rows(document: Document) -> list[list[Any]]:
                 or (not header_.get("reference_product") and i == 0)))
             rows.append([
                 process["id"], process.get("name", ""), process.get("location", ""),
-                "; ".join(process.get("tags", [])), allocation.get("method", ""),
+                "; ".join(process.get("tags", [])), method,
                 product["id"], product.get("name", ""), product["amount"], product["unit"],
                 _number(properties.get("mass")), _number(properties.get("energy")),
                 _number(properties.get("price")), _number(factors.get(product["id"])),

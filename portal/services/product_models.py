@@ -219,8 +219,9 @@ def model_page(session: Session, actor: User, product_id: int, *, name: str = ""
     page.activity_names = catalogue.activity_names(release)
     page.flows = catalogue.flows(release)
     page.suppliers = supplier_choices(session, actor)
-    page.own_products = [(p["id"], o["id"], f"{p['name']} / {o['name']}")
-                         for p in document.get("processes", []) for o in p["products"]]
+    page.own_products = [  # a name is optional in a document: the engine reads the id
+        (p["id"], o["id"], f"{p.get('name') or p['id']} / {o.get('name') or o['id']}")
+        for p in document.get("processes", []) for o in p["products"]]
     return page
 
 

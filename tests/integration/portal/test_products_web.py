@@ -18,6 +18,7 @@ from background_db.compile import compile_release
 from lca_engine import compute_footprint, product_model_from_document
 from portal.db.models import OrganisationKind
 
+from .test_api import token_for
 from .test_products_fixtures import (
     FIRST,
     GREEN,
@@ -350,6 +351,40 @@ class TestTemplate:
         assert f"<td>{sheet}</td><td></td><td>file_size</td><td>{3 * gib}</td><td>" \
                "工作簿解压后超过 67108864 字节；模型模板远小于此。</td>" in page
         assert bracket.model_version(product) == 0
+
+    @pytest.mark.parametrize(("allocation", "method", "factors"), [
+        ("mass", "mass", [None, None]),
+        ({"method": "economic"}, "economic", [None, None]),
+        ({"factors": {"strip": 0.9, "trim": 0.1}}, "mass", [0.9, 0.1]),
+        ({"method": "factors", "factors": {"strip": 0.9, "trim": 0.1}}, "factors", [0.9, 0.1]),
+    ])
+    def test_the_template_downloads_for_every_shape_of_allocation(
+            self, products_app: Flask, allocation: object, method: str,
+            factors: list[float | None]) -> None:
+        bracket = Browser(products_app, "a@bracket.cn", "Bracket Co")
+        product = create_product(bracket, "strip", internal_id="S-1")
+        document = {"release": FIRST, "processes": [{
+            "id": "slitting", "allocation": allocation, "products": [
+                {"id": "strip", "amount": 1000, "unit": "kg",
+                 "properties": {"mass": 1, "price": 5}},
+                {"id": "trim", "amount": 20, "unit": "kg",
+                 "properties": {"mass": 1, "price": 1}}],
+            "inputs": [{"name": "electricity", "amount": 8, "unit": "kWh",
+                        "from": {"background": GRID}}]}]}
+        put = bracket.client.put(
+            f"/api/v1/products/{product}/model",
+            json={"document": document, "base_version": bracket.model_version(product)},
+            headers={"Authorization": f"Bearer {token_for(products_app, bracket.user.id)}"})
+        assert put.status_code == 200, put.get_json()
+        response = bracket.get(f"/products/{product}/model/template.xlsx")
+        assert response.status_code == 200
+        header, *rows = xlsx_rows(response.data)["processes"]
+        keys = [str(h).split(" / ")[0] for h in header]
+        assert [(r[keys.index("product_id")], r[keys.index("allocation")],
+                 r[keys.index("allocation_factor")]) for r in rows] == [
+            ("strip", method, factors[0]), ("trim", method, factors[1])]
+        label = {"mass": "质量", "economic": "经济价值", "factors": "系数"}[method]
+        assert f"分配: {label}" in bracket.page(f"/products/{product}/model")
 
 
 class TestScenarioAndRecompute:
