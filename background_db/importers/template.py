@@ -119,16 +119,13 @@ def _rows_csv(path: Path, issues: Issues) -> Iterator[tuple[int, list[str]]]:
 
 
 def _rows_xlsx(path: Path, issues: Issues) -> Iterator[tuple[int, list[str]]]:
-    book = open_workbook(path, str(path), WORKBOOK_ARCHIVE, WORKBOOK_SHEETS)
-    try:
+    with open_workbook(path, str(path), WORKBOOK_ARCHIVE, WORKBOOK_SHEETS) as book:
         if not book.worksheets:
             issues.add("", "", "", "the workbook has no sheets")
             return
         sheet = book["data"] if "data" in book.sheetnames else book.worksheets[0]
         for number, row in sheet_rows(sheet, str(path)):
             yield number, ["" if v is None else str(v) for v in row]
-    finally:
-        book.close()
 
 
 def import_template(path: Path, *, role: DatasetRole = DatasetRole.BASE,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,11 +43,12 @@ class SheetLimits:
     elements: int
 
 
+@contextmanager
 def open_workbook(source: Path | bytes, file: str, archive: ArchiveLimits,
-                  sheets: SheetLimits) -> Any:
+                  sheets: SheetLimits) -> Iterator[Any]:
     """*source* opened by openpyxl (read-only, values only) once the archive and its XML
-    are known to be safe to read; raises UnsafeArchiveError, or DatasetImportError for a
-    file that is not a workbook openpyxl can read."""
+    are known to be safe to read, and closed after; raises UnsafeArchiveError, or
+    DatasetImportError for a file that is not a workbook openpyxl can read."""
     try:
         opened = open_archive(source, file, archive)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -61,10 +63,14 @@ def open_workbook(source: Path | bytes, file: str, archive: ArchiveLimits,
     import openpyxl  # noqa: PLC0415  (only needed for spreadsheets)
 
     try:
-        return openpyxl.load_workbook(io.BytesIO(source) if isinstance(source, bytes)
+        book = openpyxl.load_workbook(io.BytesIO(source) if isinstance(source, bytes)
                                       else source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl passes on whatever its XML and zip readers raise
         raise _unreadable(file, exc) from None
+    try:  # a read-only workbook keeps its archive open until it is closed
+        yield book
+    finally:
+        book.close()
 
 
 def _unreadable(file: str, exc: BaseException) -> DatasetImportError:

@@ -148,23 +148,20 @@ def _refusal(refusal: Refusal) -> Issue:
 def read_sheets(data: bytes, issues: list[Issue]) -> dict[str, list[tuple[int, Row]]]:
     """The rows of each sheet by column key; problems with the workbook go to *issues*.
     The workbook is checked before it is read (archive, XML and size caps above)."""
+    found: dict[str, list[tuple[int, Row]]] = {}
     try:
-        book = open_workbook(data, "", WORKBOOK_ARCHIVE, WORKBOOK_SHEETS)
+        with open_workbook(data, "", WORKBOOK_ARCHIVE, WORKBOOK_SHEETS) as book:
+            for name, columns in SHEETS.items():
+                if name not in book.sheetnames:
+                    issues.append(Issue(name, 0, "", "", _("The sheet is missing.")))
+                    continue
+                found[name] = _rows(name, columns, book[name], issues)
     except UnsafeArchiveError as exc:
         issues.extend(_refusal(r) for r in exc.refusals)
         return {}
-    except DatasetImportError:
+    except DatasetImportError:  # not a workbook: _rows reports a sheet that breaks off
         issues.append(Issue("", 0, "", "", _("The file is not an XLSX workbook.")))
         return {}
-    found: dict[str, list[tuple[int, Row]]] = {}
-    try:
-        for name, columns in SHEETS.items():
-            if name not in book.sheetnames:
-                issues.append(Issue(name, 0, "", "", _("The sheet is missing.")))
-                continue
-            found[name] = _rows(name, columns, book[name], issues)
-    finally:
-        book.close()
     return found
 
 

@@ -149,18 +149,19 @@ class TestSheetCaps:
         table = f'<sst xmlns="{NS}">{"<si><t>a</t></si>" * strings}</sst>'.encode()
         path = workbook(tmp_path / "base.xlsx", sheet(HEADER, DATA), strings=table)
         limits = dataclasses.replace(WORKBOOK_SHEETS, **changes)
-        with pytest.raises(UnsafeArchiveError) as caught:
-            open_workbook(path, "base.xlsx", WORKBOOK_ARCHIVE, limits)
+        with pytest.raises(UnsafeArchiveError) as caught, open_workbook(
+                path, "base.xlsx", WORKBOOK_ARCHIVE, limits):
+            pass
         assert [r.cap for r in caught.value.refusals] == [cap]
-        open_workbook(path, "base.xlsx", WORKBOOK_ARCHIVE, WORKBOOK_SHEETS).close()
+        with open_workbook(path, "base.xlsx", WORKBOOK_ARCHIVE, WORKBOOK_SHEETS) as book:
+            assert book.sheetnames == ["data", "columns"]
 
     def test_a_dimension_claiming_every_column_pads_no_row(self, tmp_path: Path) -> None:
         text = sheet(HEADER, DATA).replace(b"<sheetData>",
                                            b'<dimension ref="A1:XFD1048576"/><sheetData>')
         path = workbook(tmp_path / "dim.xlsx", text)
-        book = open_workbook(path, "dim.xlsx", WORKBOOK_ARCHIVE, WORKBOOK_SHEETS)
-        rows = list(sheet_rows(book["data"], "dim.xlsx"))
-        book.close()
+        with open_workbook(path, "dim.xlsx", WORKBOOK_ARCHIVE, WORKBOOK_SHEETS) as book:
+            rows = list(sheet_rows(book["data"], "dim.xlsx"))
         assert [(n, len(values)) for n, values in rows] == [(1, len(KEYS)), (2, 15)]
         assert import_template(path).activities[0].id == "elec"
 
