@@ -102,6 +102,8 @@ class _Package:
                             line.strip()[:80], f"invalid JSON: {exc.msg}")
         except UnicodeDecodeError as exc:
             self.issues.add(f"{member}, byte {exc.start}", "", "", "invalid JSON: not UTF-8")
+        except ValueError as exc:  # an integer of more digits than Python converts
+            self.issues.add(member, "", "", f"invalid JSON: {exc}")
         except RecursionError:
             self.issues.add(member, "", "", "invalid JSON: nested too deeply")
         except _READ_ERRORS as exc:

@@ -115,7 +115,12 @@ def _rows_csv(path: Path, issues: Issues) -> Iterator[tuple[int, list[str]]]:
             text[:4096], delimiters=",;\t")
     except csv.Error:  # one column, or nothing to go by: plain commas
         dialect = csv.excel
-    yield from enumerate(csv.reader(io.StringIO(text), dialect), start=1)
+    number = 0
+    try:  # newline="": a line may end in \r alone, and a quoted field hold line breaks
+        for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), dialect), 1):
+            yield number, row
+    except csv.Error as exc:  # a field past the csv module's limit, a NUL, ...
+        issues.add(f"row {number + 1}", "", "", f"cannot read the CSV: {exc}")
 
 
 def _rows_xlsx(path: Path, issues: Issues) -> Iterator[tuple[int, list[str]]]:
