@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import gc
 import os
 import re
 import time
@@ -173,27 +174,32 @@ TALLY = Tally({})
 
 
 def check(target: str, call: Callable[[], object], allowed: type[BaseException],
-          refused: Callable[[BaseException], None] = lambda _exc: None) -> None:
+          refused: Callable[[BaseException], None] = lambda _exc: None, *,
+          files: bool = False) -> None:
     """Run one example: it must return or raise *allowed* (which *refused* may inspect),
-    within SECONDS and PEAK_BYTES. Warnings are ignored, as they are outside the tests
-    (pytest makes them errors)."""
+    within SECONDS and PEAK_BYTES, and (with *files*) leave no file open. Other warnings
+    are ignored, as they are outside the tests (pytest makes them errors)."""
     tracemalloc.start()
     start = time.perf_counter()
     outcome = "ok"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("always", ResourceWarning)
+        try:
             call()
-    except allowed as exc:
-        outcome = type(exc).__name__
-        refused(exc)
-    finally:
-        elapsed = time.perf_counter() - start
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+        except allowed as exc:
+            outcome = type(exc).__name__
+            refused(exc)
+        finally:
+            elapsed = time.perf_counter() - start
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        if files and DEEP:  # a collection costs ~0.1 s: the default run leaves it to
+            gc.collect()     # pytest, which fails on the warning of a file left open
     TALLY.add(target, outcome)
     assert elapsed < SECONDS, f"{target}: {elapsed:.1f} s"
     assert peak < PEAK_BYTES, f"{target}: {peak / 1e6:.0f} MB at peak"
+    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
 
 
 # ------------------------------------------------- parsed documents (YAML or JSON)

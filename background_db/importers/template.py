@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,8 +130,9 @@ def _rows_xlsx(path: Path, issues: Issues) -> Iterator[tuple[int, list[str]]]:
             issues.add("", "", "", "the workbook has no sheets")
             return
         sheet = book["data"] if "data" in book.sheetnames else book.worksheets[0]
-        for number, row in sheet_rows(sheet, str(path)):
-            yield number, ["" if v is None else str(v) for v in row]
+        with closing(sheet_rows(sheet, str(path))) as rows:
+            for number, row in rows:
+                yield number, ["" if v is None else str(v) for v in row]
 
 
 def import_template(path: Path, *, role: DatasetRole = DatasetRole.BASE,

@@ -62,15 +62,17 @@ def open_workbook(source: Path | bytes, file: str, archive: ArchiveLimits,
                 scan.part(info.filename, budget.chunks(info))
     import openpyxl  # noqa: PLC0415  (only needed for spreadsheets)
 
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(source) if isinstance(source, bytes)
-                                      else source, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl passes on whatever its XML and zip readers raise
-        raise _unreadable(file, exc) from None
-    try:  # a read-only workbook keeps its archive open until it is closed
-        yield book
-    finally:
-        book.close()
+    # openpyxl is given a file of ours, closed here whatever it left open when it failed
+    # or when a sheet was not read to its end (its parser then still holds the part)
+    with io.BytesIO(source) if isinstance(source, bytes) else source.open("rb") as stream:
+        try:
+            book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl passes on whatever its XML and zip readers raise
+            raise _unreadable(file, exc) from None
+        try:  # a read-only workbook keeps its archive open until it is closed
+            yield book
+        finally:
+            book.close()
 
 
 def _unreadable(file: str, exc: BaseException) -> DatasetImportError:
@@ -78,19 +80,23 @@ def _unreadable(file: str, exc: BaseException) -> DatasetImportError:
         file, "", "", "", f"not a readable XLSX workbook: {type(exc).__name__}: {exc}")])
 
 
-def sheet_rows(sheet: Any, file: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def sheet_rows(sheet: Any, file: str) -> Generator[tuple[int, tuple[Any, ...]], None, None]:
     """(row number, cell values) of a read-only sheet. The sheet's declared dimension is
     ignored (it may claim a million columns to pad every row to); a sheet that openpyxl
-    fails on part-way is a DatasetImportError naming the row it stopped at."""
+    fails on part-way is a DatasetImportError naming the row it stopped at. Close the
+    iterator (contextlib.closing) when not reading to the end."""
     sheet.reset_dimensions()
     number = 0
+    rows = sheet.iter_rows(values_only=True)
     try:
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for number, values in enumerate(rows, start=1):
             yield number, tuple(values)
     except Exception as exc:  # openpyxl passes on what its cell parsers raise
         raise DatasetImportError([ImportIssue(
             file, f"sheet {sheet.title!r}, row {number + 1}", "", "",
             f"cannot read the sheet: {type(exc).__name__}: {exc}")]) from None
+    finally:
+        rows.close()  # its parser holds the sheet's part open until it is closed
 
 
 def _column(reference: str) -> int:

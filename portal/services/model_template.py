@@ -5,6 +5,7 @@ writes the current model; `model_upload` reads it back."""
 from __future__ import annotations
 
 import io
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,23 +172,24 @@ def _rows(name: str, columns: tuple[tuple[str, str, bool, str], ...], sheet: Any
     rows: list[tuple[int, Row]] = []
     number = 0
     try:
-        for number, cells in sheet_rows(sheet, name):
-            if all(text_of(c) == "" for c in cells):
-                continue
-            if keys is None:
-                known = {k: k for k, *_rest in columns} | {z: k for k, z, *_r in columns}
-                keys = [known.get(text_of(c).split(" / ")[0].strip().lower())
-                        or known.get(text_of(c).split(" / ")[-1].strip()) for c in cells]
-                for key, _zh, required, _e in columns:
-                    if required and key not in keys:
-                        issues.append(Issue(name, number, key, "", _(
-                            "The required column is missing from the header row.")))
-                continue
-            if len(rows) >= MAX_ROWS:
-                issues.append(Issue(name, number, "", "", _(
-                    "At most %(count)s rows per sheet.", count=MAX_ROWS)))
-                break
-            rows.append((number, {k: c for k, c in zip(keys, cells, strict=False) if k}))
+        with closing(sheet_rows(sheet, name)) as found:
+            for number, cells in found:
+                if all(text_of(c) == "" for c in cells):
+                    continue
+                if keys is None:
+                    known = {k: k for k, *_rest in columns} | {z: k for k, z, *_r in columns}
+                    keys = [known.get(text_of(c).split(" / ")[0].strip().lower())
+                            or known.get(text_of(c).split(" / ")[-1].strip()) for c in cells]
+                    for key, _zh, required, _e in columns:
+                        if required and key not in keys:
+                            issues.append(Issue(name, number, key, "", _(
+                                "The required column is missing from the header row.")))
+                    continue
+                if len(rows) >= MAX_ROWS:
+                    issues.append(Issue(name, number, "", "", _(
+                        "At most %(count)s rows per sheet.", count=MAX_ROWS)))
+                    break
+                rows.append((number, {k: c for k, c in zip(keys, cells, strict=False) if k}))
     except DatasetImportError:
         issues.append(Issue(name, number + 1, "", "", _(
             "The sheet cannot be read from this row on.")))
