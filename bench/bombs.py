@@ -208,9 +208,9 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (4 * 1024 * MiB, 4 * 1024 * MiB))
 
 
-def run_child(path: Path, timeout: float) -> dict[str, object]:
-    """Import *path* in a fresh interpreter; its own timing and peak RSS, and the wall time."""
-    root = Path(__file__).resolve().parents[1]
+def run_child(path: Path, timeout: float, root: Path) -> dict[str, object]:
+    """Import *path* in a fresh interpreter running the checkout at *root*: its own timing
+    and peak RSS, and the wall time."""
     start = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path)], cwd=root,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -237,6 +237,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", type=Path, help="build the bombs here and keep them")
     parser.add_argument("--timeout", type=float, default=120.0,
                         help="seconds an import may take before it counts as not refused")
+    parser.add_argument("--source", type=Path, default=Path(__file__).resolve().parents[1],
+                        help="the checkout whose importers run (another one to compare)")
+    parser.add_argument("--only", nargs="*", default=[],
+                        help="run the bombs whose label contains one of these words")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as temporary:
         folder = args.keep or Path(temporary)
@@ -244,10 +248,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{'bomb':42} {'file':>9} {'build s':>8} {'refused s':>9} {'wall s':>7} "
               f"{'peak RSS MB':>11}  first issue")
         for label, build in BOMBS.items():
+            if args.only and not any(word in label for word in args.only):
+                continue
             started = time.perf_counter()
             path = build(folder)
             built = time.perf_counter() - started
-            result = run_child(path, args.timeout)
+            result = run_child(path, args.timeout, args.source)
             size = f"{path.stat().st_size / MiB:.1f} MB"
             text = str(result["outcome"]).replace(str(folder) + os.sep, "")
             print(f"{label:42} {size:>9} {built:8.1f} {result['seconds']:9.3f} "

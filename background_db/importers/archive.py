@@ -52,9 +52,10 @@ class ArchiveLimits:
 #   so 200 leaves a tenfold margin, while past it a member is almost all one repeated byte.
 #   Smaller members (styles, a JSON-LD context) may be more repetitive, and cannot add up to
 #   harm without passing the ratio of the whole or the total.
-# - 1 GiB in all: a national database exported as ILCD or JSON-LD is a few hundred MiB
-#   uncompressed, and every data set read is held in memory at once; a full ecoinvent
-#   export is larger and is imported by parts.
+# - 1 GiB in all: the readers hold every data set of a package in memory at once, parsed
+#   (several times its size as JSON or XML), so past a gibibyte an import would exhaust
+#   the worker before any other cap mattered; a larger database (a full ecoinvent export)
+#   is imported in parts.
 # - 100,000 members and a 16 MiB directory: a package has one member per process, flow,
 #   unit group...; a directory entry is 46 bytes and its name (about 60 here), so 100,000
 #   entries take about 11 MiB, and 16 MiB cannot hold more than 365,000 entries however
