@@ -1,5 +1,5 @@
-"""`python -m bench [engine|background|portal|verify] [options]`: the benchmarks (engine by
-default)."""
+"""`python -m bench [engine|background|portal|verify|bombs] [options]`: the benchmarks (engine
+by default)."""
 
 import sys
 
@@ -15,6 +15,10 @@ elif len(sys.argv) > 1 and sys.argv[1] == "verify":
     from bench.verify import main as verify_main
 
     verify_main(sys.argv[2:])
+elif len(sys.argv) > 1 and sys.argv[1] == "bombs":
+    from bench.bombs import main as bombs_main
+
+    bombs_main(sys.argv[2:])
 else:
     from bench.engine import main as engine_main
 

@@ -8,6 +8,7 @@ The format is documented in the README ("Product model format").
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -42,6 +43,20 @@ _CATEGORY_FIELDS = (
 )
 
 
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxstring, _SHOWN.maxother, _SHOWN.maxlong = 3, 80, 80, 40
+
+
+def _shown(value: Any) -> str:
+    """*value* as a message shows it: bounded in depth and length, so that a list nested a
+    thousand deep or a megabyte of text still makes a short message."""
+    try:
+        return _SHOWN.repr(value)
+    except ValueError:  # an integer of more digits than Python converts to text
+        return f"an integer of {value.bit_length()} bits" if isinstance(value, int) else (
+            type(value).__name__)
+
+
 class _Node:
     """A position in a parsed document, for reading typed fields with path-named errors."""
 
@@ -56,8 +71,16 @@ class _Node:
 
     def mapping(self) -> Mapping[str, Any]:
         if not isinstance(self.value, Mapping):
-            raise self.fail(f"expected a mapping, got {self.value!r}")
+            raise self.fail(f"expected a mapping, got {_shown(self.value)}")
         return self.value
+
+    def names(self) -> list[str]:
+        """The mapping's keys, which must be text (YAML also makes numbers of them)."""
+        found = list(self.mapping())
+        for key in found:
+            if not isinstance(key, str) or not key.strip():
+                raise self.fail(f"expected names as keys, got {_shown(key)}")
+        return found
 
     def child(self, key: str) -> _Node:
         path = f"{self.path}.{key}" if self.path else key
@@ -73,7 +96,7 @@ class _Node:
                 raise node.fail("is required")
             return []
         if not isinstance(node.value, list):
-            raise node.fail(f"expected a list, got {node.value!r}")
+            raise node.fail(f"expected a list, got {_shown(node.value)}")
         return [_Node(v, f"{node.path}[{i}]", self.source) for i, v in enumerate(node.value)]
 
     def text(self, key: str, default: str | None = None) -> str:
@@ -83,7 +106,7 @@ class _Node:
                 raise node.fail("is required")
             return default
         if not isinstance(node.value, str) or not node.value.strip():
-            raise node.fail(f"expected non-empty text, got {node.value!r}")
+            raise node.fail(f"expected non-empty text, got {_shown(node.value)}")
         return node.value.strip()
 
     def number(self, key: str, default: float | None = None) -> float:
@@ -94,13 +117,15 @@ class _Node:
                 raise node.fail("is required")
             return default
         if isinstance(value, bool):
-            raise node.fail(f"expected a number, got {value!r}")
+            raise node.fail(f"expected a number, got {_shown(value)}")
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise node.fail(f"expected a number, got {value!r}") from None
+            raise node.fail(f"expected a number, got {_shown(value)}") from None
+        except OverflowError:  # an integer past the largest float
+            raise node.fail(f"expected a finite number, got {_shown(value)}") from None
         if not math.isfinite(number):
-            raise node.fail(f"expected a finite number, got {value!r}")
+            raise node.fail(f"expected a finite number, got {_shown(value)}")
         return number
 
     def flag(self, key: str, default: bool = False) -> bool:
@@ -108,7 +133,7 @@ class _Node:
         if node.value is None:
             return default
         if not isinstance(node.value, bool):
-            raise node.fail(f"expected true or false, got {node.value!r}")
+            raise node.fail(f"expected true or false, got {_shown(node.value)}")
         return node.value
 
     def choice(self, key: str, enum: type[_E], default: _E) -> _E:
@@ -116,16 +141,18 @@ class _Node:
         if node.value is None:
             return default
         try:
+            if not isinstance(node.value, str):  # nor may the enum show it: it may be deep
+                raise ValueError
             return enum(node.value)
         except ValueError:
             options = ", ".join(e.value for e in enum)
-            raise node.fail(f"expected one of {options}, got {node.value!r}") from None
+            raise node.fail(f"expected one of {options}, got {_shown(node.value)}") from None
 
 
 def _flow(node: _Node) -> ElementaryFlow:
     gas = node.child("gas").value
     if gas is not None and (not isinstance(gas, str) or not gas.strip()):
-        raise node.child("gas").fail(f"expected a gas formula such as CO2, got {gas!r}")
+        raise node.child("gas").fail(f"expected a gas formula such as CO2, got {_shown(gas)}")
     return ElementaryFlow(
         id=node.text("id"),
         name=node.text("name", node.text("id")),
@@ -141,11 +168,11 @@ def _link(node: _Node) -> Link:
     kinds = [k for k in LinkKind if node.has(k.value)]
     if len(kinds) != 1:
         raise node.fail("name exactly one provider: background, process or supplier, "
-                        f"got {node.value!r}")
+                        f"got {_shown(node.value)}")
     kind = kinds[0]
     product = node.child("product").value
     if product is not None and not isinstance(product, str):
-        raise node.child("product").fail(f"expected text, got {product!r}")
+        raise node.child("product").fail(f"expected text, got {_shown(product)}")
     return Link(kind, node.text(kind.value), product)
 
 
@@ -153,7 +180,7 @@ def _uncertainty(node: _Node) -> Uncertainty | None:
     if node.value is None:
         return None
     distribution = node.text("distribution")
-    params = tuple(sorted((k, node.number(k)) for k in node.mapping() if k != "distribution"))
+    params = tuple(sorted((k, node.number(k)) for k in node.names() if k != "distribution"))
     return Uncertainty(distribution, params)
 
 
@@ -165,7 +192,7 @@ def _quality(node: _Node) -> DataQuality | None:
         if node.has(key):
             value = node.number(key)
             if not 1 <= value <= 5:
-                raise node.child(key).fail(f"a data-quality rating is 1 to 5, got {value!r}")
+                raise node.child(key).fail(f"a data-quality rating is 1 to 5, got {_shown(value)}")
             ratings[key] = value
     return DataQuality(**ratings)
 
@@ -196,7 +223,7 @@ def _emission(node: _Node) -> Emission:
 def _product(node: _Node) -> ProductOutput:
     properties = node.child("properties")
     props = () if properties.value is None else tuple(
-        sorted((k, properties.number(k)) for k in properties.mapping()))
+        sorted((k, properties.number(k)) for k in properties.names()))
     substitutes = node.child("substitutes")
     return ProductOutput(
         id=node.text("id"),
@@ -216,7 +243,7 @@ def _allocation(node: _Node) -> Allocation | None:
     method = node.choice("method", AllocationMethod, AllocationMethod.MASS)
     factors = node.child("factors")
     pairs = () if factors.value is None else tuple(
-        (k, factors.number(k)) for k in factors.mapping())
+        (k, factors.number(k)) for k in factors.names())
     if method is AllocationMethod.FACTORS and not pairs:
         raise factors.fail("allocation by factors needs a factors mapping")
     return Allocation(method, pairs)
@@ -225,7 +252,7 @@ def _allocation(node: _Node) -> Allocation | None:
 def _process(node: _Node) -> Process:
     tags = node.child("tags").value or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise node.child("tags").fail(f"expected a list of text, got {tags!r}")
+        raise node.child("tags").fail(f"expected a list of text, got {_shown(tags)}")
     return Process(
         id=node.text("id"),
         name=node.text("name", node.text("id")),
@@ -244,7 +271,7 @@ def _supplier(node: _Node) -> SupplierFootprint:
         raise node.fail("a supplier footprint needs at least pcf_excluding_biogenic_uptake")
     pds = node.number("primary_data_share") if node.has("primary_data_share") else None
     if pds is not None and not 0 <= pds <= 100:
-        raise node.child("primary_data_share").fail(f"a share is 0 to 100, got {pds!r}")
+        raise node.child("primary_data_share").fail(f"a share is 0 to 100, got {_shown(pds)}")
     return SupplierFootprint(
         id=node.text("id"),
         company=node.text("company"),
@@ -285,7 +312,7 @@ def _activity(node: _Node) -> Process:
         ))
     tags = node.child("tags").value or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise node.child("tags").fail(f"expected a list of text, got {tags!r}")
+        raise node.child("tags").fail(f"expected a list of text, got {_shown(tags)}")
     identifier = node.text("id")
     return Process(
         id=identifier,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from background_db.errors import DatasetImportError, ImportIssue
+from background_db.importers.archive import DATASET_ARCHIVE, open_archive
 from background_db.records import Dataset, DatasetRole
 
 FORMATS = ("template", "jsonld", "ecospold2", "ecospold1", "ilcd", "simapro")
@@ -77,9 +78,9 @@ def detect_format(path: Path) -> str:
         raise DatasetImportError([ImportIssue(str(path), "", "", "", "no such file")])
     elif suffix == ".zip":
         try:
-            with zipfile.ZipFile(path) as archive:
+            with open_archive(path, str(path), DATASET_ARCHIVE) as archive:
                 found = _names_format(archive.namelist())
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, OSError, EOFError):
             found = None
     elif suffix in (".xlsx", ".xlsm"):
         found = "template"

@@ -55,6 +55,9 @@ def parse_number(value: Any, issues: Issues, location: str, field: str, *,
     except (TypeError, ValueError):
         issues.add(location, field, value, "expected a number")
         return None
+    except OverflowError:  # an integer (from JSON) past the largest float
+        issues.add(location, field, value, "the number is not finite")
+        return None
     if not math.isfinite(number):
         issues.add(location, field, value, "the number is not finite")
         return None
@@ -74,6 +77,11 @@ def parse_xml(path: Path | IO[bytes], issues: Issues) -> Any | None:
         issues.add(f"line {line}, column {column}", "", "", f"malformed XML: {exc}")
     except DefusedXmlException as exc:  # entity expansion, external entities, DTDs
         issues.add("", "", "", f"refused XML: {type(exc).__name__}: {exc}")
+    except LookupError as exc:  # the declaration names an encoding Python has no codec for
+        issues.add("line 1", "encoding", str(exc).rsplit(": ", 1)[-1],
+                   "cannot read the XML: unknown encoding")
+    except ValueError as exc:  # expat reads single-byte encodings only, besides UTF-8/16
+        issues.add("line 1", "encoding", "", f"cannot read the XML: {exc}")
     return None
 
 

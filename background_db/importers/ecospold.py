@@ -39,6 +39,7 @@ ES1_NS = "http://www.EcoInvent.org/EcoSpold01"
 _ES2_DATASETS = ("activityDataset", "childActivityDataset")
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ALLOCATION_PROPERTY = "allocation factor"
+_LARGEST_LOG = math.log(1.7976931348623157e308)  # math.exp overflows past it
 # accessRestrictedTo codes; EcoSpold1 and EcoSpold2 give 1 and 2 different meanings.
 _ES2_ACCESS = {"0": "public", "1": "ecoinvent licensees", "2": "results only", "3": "restricted"}
 _ES1_ACCESS = {"0": "public", "1": "ETH domain", "2": "ecoinvent clients", "3": "restricted"}
@@ -343,8 +344,14 @@ def _es2_uncertainty(element: Element | None, where: str,
         if variance is None or variance < 0:
             return None
         spread = math.sqrt(variance)  # of the underlying normal for a lognormal
-        return (Uncertainty("lognormal", (("gsd", math.exp(spread)),)) if kind == "lognormal"
-                else Uncertainty("normal", (("sd", spread),)))
+        if kind == "normal":
+            return Uncertainty("normal", (("sd", spread),))
+        if spread > _LARGEST_LOG:
+            issues.add(where, f"uncertainty {kind} variance", variance,
+                       "too large: the geometric standard deviation exp(sqrt(variance)) "
+                       "is not a finite number")
+            return None
+        return Uncertainty("lognormal", (("gsd", math.exp(spread)),))
     low, high = value("minValue"), value("maxValue")
     if kind == "uniform":
         return None if low is None or high is None else Uncertainty(

@@ -6,6 +6,7 @@ CAS number, compartment and unit; without them the exchange's short description 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import re
@@ -18,6 +19,7 @@ from typing import cast
 from xml.etree.ElementTree import Element
 
 from background_db.errors import DatasetImportError
+from background_db.importers.archive import DATASET_ARCHIVE, Budget, check_members, open_archive
 from background_db.importers.common import (
     MAX_FILE_BYTES,
     Issues,
@@ -85,8 +87,11 @@ def import_ilcd(path: Path, *, role: DatasetRole = DatasetRole.BASE, name: str |
         elif path.stat().st_size > MAX_FILE_BYTES:
             top.add("", "", path.stat().st_size, f"larger than {MAX_FILE_BYTES} bytes")
         elif path.suffix.lower() == ".zip":
-            with zipfile.ZipFile(path) as archive:
-                source = _zip_source(path, archive, top, files)
+            limits = dataclasses.replace(DATASET_ARCHIVE, member_bytes=MAX_MEMBER_BYTES)
+            with open_archive(path, str(path), limits) as archive:
+                check_members(archive, str(path), limits,
+                              wanted=lambda name: name.lower().endswith(".xml"))
+                source = _zip_source(path, Budget(archive, str(path), limits), top, files)
                 result = _read_all(source, top) if not top else result
         else:
             root = path.parent.parent if path.parent.name == "processes" else None
@@ -164,16 +169,13 @@ def _read_file(key: str, issues: Issues) -> Element | None:
     return cast(Element | None, parse_xml(Path(key), issues))
 
 
-def _zip_source(path: Path, archive: zipfile.ZipFile, top: Issues,
-                issues: list[Issues]) -> _Source:
+def _zip_source(path: Path, budget: Budget, top: Issues, issues: list[Issues]) -> _Source:
+    """The archive's data sets, read through *budget* (their declared sizes were checked)."""
     members: dict[str, zipfile.ZipInfo] = {}
-    for info in archive.infolist():
+    for info in budget.archive.infolist():
         name = info.filename.replace("\\", "/")
         if name.startswith("/") or ".." in name.split("/") or re.match(r"^[A-Za-z]:", name):
             top.add(f"member {name}", "", name, "refused: path outside the archive")
-        elif info.file_size > MAX_MEMBER_BYTES:
-            top.add(f"member {name}", "file_size", info.file_size,
-                    f"refused: larger than {MAX_MEMBER_BYTES} bytes uncompressed")
         elif not info.is_dir():
             members[name] = info
     prefix = min((m.group(1) for n in members
@@ -183,13 +185,8 @@ def _zip_source(path: Path, archive: zipfile.ZipFile, top: Issues,
         re.escape(prefix + f) + r"/[^/]+\.xml", n, re.I)) for f in _FOLDERS}
 
     def read(key: str, found: Issues) -> Element | None:
-        with archive.open(members[key]) as stream:
-            data = stream.read(MAX_MEMBER_BYTES + 1)
-        if len(data) > MAX_MEMBER_BYTES:
-            found.add("", "", "", f"refused: larger than {MAX_MEMBER_BYTES} bytes uncompressed")
-            return None
         # parse_xml hands its argument to defusedxml's parse, which reads file objects too
-        return cast(Element | None, parse_xml(io.BytesIO(data), found))
+        return cast(Element | None, parse_xml(io.BytesIO(budget.read(members[key])), found))
 
     return _Source(files, lambda key: f"{path}:{key}", read, issues)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from background_db.importers.archive import DATASET_ARCHIVE, Budget, check_members, open_archive
 from background_db.importers.common import Issues, flow_record, parse_number
 from background_db.records import (
     ActivityRecord,
@@ -101,6 +102,8 @@ class _Package:
                             line.strip()[:80], f"invalid JSON: {exc.msg}")
         except UnicodeDecodeError as exc:
             self.issues.add(f"{member}, byte {exc.start}", "", "", "invalid JSON: not UTF-8")
+        except ValueError as exc:  # an integer of more digits than Python converts
+            self.issues.add(member, "", "", f"invalid JSON: {exc}")
         except RecursionError:
             self.issues.add(member, "", "", "invalid JSON: nested too deeply")
         except _READ_ERRORS as exc:
@@ -118,29 +121,31 @@ def _read_file(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def _zip_package(archive: zipfile.ZipFile, issues: Issues) -> _Package:
-    """Members are read into memory only, capped at MAX_MEMBER_BYTES whatever they declare."""
+def _member_folder(name: str) -> str | None:
+    """The package folder of a member that is one of its documents ("" when unsafe)."""
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if len(parts) < 2 or not name.endswith(".json"):
+        return None
+    if ".." in parts or parts[0] == "/" or ":" in parts[0]:
+        return ""
+    return parts[-2] if parts[-2] in FOLDERS else None
+
+
+def _zip_package(budget: Budget, issues: Issues) -> _Package:
+    """Members are read into memory only, through *budget*, whatever they declare."""
     index: dict[tuple[str, str], str] = {}
-    for info in archive.infolist():
-        parts = PurePosixPath(info.filename.replace("\\", "/")).parts
-        if info.is_dir() or len(parts) < 2 or not info.filename.endswith(".json"):
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in budget.archive.infolist():
+        folder = _member_folder(info.filename)
+        if info.is_dir() or folder is None:
             continue
-        if ".." in parts or parts[0] == "/" or ":" in parts[0]:
+        if not folder:
             issues.add(info.filename, "", "", "refused: unsafe member name")
-        elif parts[-2] in FOLDERS and info.file_size > MAX_MEMBER_BYTES:
-            issues.add(info.filename, "file_size", info.file_size,
-                       f"refused: larger than {MAX_MEMBER_BYTES} bytes uncompressed")
-        elif parts[-2] in FOLDERS:
-            index[(parts[-2], parts[-1][:-5])] = info.filename
-
-    def read(member: str) -> bytes:
-        with archive.open(member) as handle:
-            data = handle.read(MAX_MEMBER_BYTES + 1)
-        if len(data) > MAX_MEMBER_BYTES:
-            raise _TooLargeError
-        return data
-
-    return _Package(index, read, issues)
+        else:
+            stem = PurePosixPath(info.filename.replace("\\", "/")).name[:-5]
+            index[(folder, stem)] = info.filename
+            members[info.filename] = info
+    return _Package(index, lambda member: budget.read(members[member]), issues)
 
 
 def import_olca_jsonld(path: Path, *, role: DatasetRole = DatasetRole.BASE,
@@ -163,9 +168,13 @@ def import_olca_jsonld(path: Path, *, role: DatasetRole = DatasetRole.BASE,
             package.index[("processes", str(document.get("@id", "")))] = path.name
             _import(package, activities, flows)
     elif path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
+        limits = dataclasses.replace(DATASET_ARCHIVE, member_bytes=MAX_MEMBER_BYTES)
         try:
-            with zipfile.ZipFile(path) as archive:
-                _import(_zip_package(archive, issues), activities, flows)
+            with open_archive(path, str(path), limits) as archive:
+                check_members(archive, str(path), limits,
+                              wanted=lambda name: bool(_member_folder(name)))
+                _import(_zip_package(Budget(archive, str(path), limits), issues), activities,
+                        flows)
         except _READ_ERRORS as exc:
             issues.add("", "", "", f"not a readable zip archive: {exc}")
     else:

@@ -200,7 +200,12 @@ def _prepare(text: str, path: Path, issues: Issues) -> tuple[str, list[int] | No
         prepared: tuple[str, list[int] | None] = (text, None)
     else:
         delimiter = "\t" if "\t" in first else ";"
-        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+        try:
+            rows = list(reader)
+        except csv.Error as exc:  # a field past the csv module's limit, a NUL, ...
+            issues.add(f"line {reader.line_num}", "", "", f"cannot read the CSV: {exc}")
+            return None
         methods = bool({"method", "methods"} & set(re.findall(r"[a-z]+", first.lower())))
         prepared = _modernise(rows, delimiter, path.stem)
     if methods:
@@ -386,8 +391,8 @@ def _process_records(block: Any, ctx: _Context) -> list[ActivityRecord]:
         product_name, unit = _text(product.get("name")), _text(product.get("unit"))
         here = f"{ctx.where(identifier, product.get('line_no'))}, product '{product_name}'"
         amount = float(product["amount"])  # a number: the reader resolved this process
-        if amount <= 0:
-            written = amount / float(product.get("unit conversion factor", 1.0))
+        if amount <= 0:  # shown as written, before the reader converted its unit
+            written = amount / (float(product.get("unit conversion factor", 1.0)) or 1.0)
             ctx.issues.add(here, "amount", f"{written:g}", "a product amount must be > 0")
         if not unit or not product_name:
             ctx.issues.add(here, "unit" if product_name else "name", "",

@@ -11,10 +11,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from background_db.importers.archive import ArchiveLimits, GiB, MiB
 from background_db.importers.common import Issues, flow_record, parse_number
+from background_db.importers.workbook import SheetLimits, open_workbook, sheet_rows
 from background_db.records import (
     ActivityRecord,
     Dataset,
@@ -60,6 +63,16 @@ COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
 KEYS = tuple(c[0] for c in COLUMNS)
 _EXCHANGE_WORDS = {"input": "input", "输入": "input", "emission": "emission", "排放": "emission",
                    "uptake": "uptake", "吸收": "uptake"}
+# A full row of the template is about 1.3 KiB of sheet XML (openpyxl writes it 15:1
+# compressed), so 1 GiB holds some 800,000 of them, and a million rows of the template
+# (XLSX itself stops at 1,048,576) are more than any association types in; 50 columns past
+# the template's own leave room for notes. The importer holds every row's records, so the
+# sheet's cells are capped near the rows times the template's width. The archive caps are
+# the dataset archives' (see `archive`), for one sheet that may be the whole archive.
+WORKBOOK_ARCHIVE = ArchiveLimits(total_bytes=GiB, member_bytes=GiB, members=1_000,
+                                 directory_bytes=MiB)
+WORKBOOK_SHEETS = SheetLimits(rows=1_000_000, columns=len(COLUMNS) + 50, cells=30_000_000,
+                              elements=1_000_000)
 _ACTIVITY_FIELDS = ("activity_name", "reference_product", "unit", "amount", "geography",
                     "period_start", "period_end", "sector", "replaces", "tags", "publisher",
                     "source", "licence", "note", *(k for k in KEYS if k.startswith("dqr_")))
@@ -103,21 +116,23 @@ def _rows_csv(path: Path, issues: Issues) -> Iterator[tuple[int, list[str]]]:
             text[:4096], delimiters=",;\t")
     except csv.Error:  # one column, or nothing to go by: plain commas
         dialect = csv.excel
-    yield from enumerate(csv.reader(io.StringIO(text), dialect), start=1)
+    number = 0
+    try:  # newline="": a line may end in \r alone, and a quoted field hold line breaks
+        for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), dialect), 1):
+            yield number, row
+    except csv.Error as exc:  # a field past the csv module's limit, a NUL, ...
+        issues.add(f"row {number + 1}", "", "", f"cannot read the CSV: {exc}")
 
 
 def _rows_xlsx(path: Path, issues: Issues) -> Iterator[tuple[int, list[str]]]:
-    import openpyxl  # noqa: PLC0415  (only needed for spreadsheets)
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        issues.add("", "", "", f"not a readable XLSX workbook: {type(exc).__name__}: {exc}")
-        return
-    sheet = book["data"] if "data" in book.sheetnames else book.worksheets[0]
-    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        yield number, ["" if v is None else str(v) for v in row]
-    book.close()
+    with open_workbook(path, str(path), WORKBOOK_ARCHIVE, WORKBOOK_SHEETS) as book:
+        if not book.worksheets:
+            issues.add("", "", "", "the workbook has no sheets")
+            return
+        sheet = book["data"] if "data" in book.sheetnames else book.worksheets[0]
+        with closing(sheet_rows(sheet, str(path))) as rows:
+            for number, row in rows:
+                yield number, ["" if v is None else str(v) for v in row]
 
 
 def import_template(path: Path, *, role: DatasetRole = DatasetRole.BASE,

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from lca_engine.hashing import decimal_string
 from lca_engine.units import PACT_DECLARED_UNITS
 from portal.charts import Bar, bar_chart, with_others
+from portal.services.model_document import allocation_of
 
 _GAS = re.compile(r"^(?P<gas>\S+) \((?P<origin>[a-z_]+)(?P<uptake>, uptake)?\)$")
 _CUTOFF = re.compile(r"^below cut-off \((?P<count>\d+) inputs?\)$")
@@ -153,7 +154,8 @@ def result_charts(data: dict[str, Any]) -> list[Markup]:
 
 HELPERS = {"category_label": category_label, "gas_label": gas_label,
            "engine_label": engine_label, "kind_label": kind_label, "rounded": rounded,
-           "allocation_label": allocation_label, "plain": plain, "short": short,
+           "allocation_label": allocation_label, "allocation_of": allocation_of,
+           "plain": plain, "short": short,
            "unit_label": unit_label, "quality_label": quality_label,
            "property_label": property_label,
            "pact_units": tuple(PACT_DECLARED_UNITS)}

@@ -137,10 +137,20 @@ def remove_product(process_id: str, product_id: str) -> Edit:
         if len(process["products"]) == 1:
             raise InvalidInput({"product": _("A process keeps at least one product.")})
         process["products"] = [p for p in process["products"] if p["id"] != product_id]
-        factors = (process.get("allocation") or {}).get("factors")
-        if isinstance(factors, dict):
-            factors.pop(product_id, None)
+        allocation_of(process.get("allocation"))[1].pop(product_id, None)
     return Edit("remove_product", f"process {process_id}, product {product_id}", apply)
+
+
+def allocation_of(rule: Any) -> tuple[str, dict[str, Any]]:
+    """(method, factors) of a process's `allocation` in each shape the engine reads: none
+    ("", {}), a method's name (`allocation: mass`), or a mapping with `method` (mass when
+    absent) and `factors`. The factors are the document's own mapping, not a copy."""
+    if rule is None or rule == "":
+        return "", {}
+    if isinstance(rule, str):
+        return rule, {}
+    factors = rule.get("factors")
+    return str(rule.get("method") or "mass"), factors if isinstance(factors, dict) else {}
 
 
 def _set_allocation(process: dict[str, Any], method: str, factors: dict[str, float]) -> None:
@@ -301,11 +311,33 @@ def check_size(processes: Any) -> None:
             limit=limit, count=found)})
 
 
+#: a model document nests six levels deep (processes[].inputs[].uncertainty); JSON may nest
+#: a thousand, which copying, comparing or showing it recursively cannot get through
+MAX_DEPTH = 16
+
+
+def _depth(value: Any) -> int:
+    """How many mappings and lists deep *value* nests (counted without recursion, and no
+    further than one past MAX_DEPTH)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= MAX_DEPTH:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(
+            node, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def replace_document(new: Document) -> Edit:
     """Replace the whole document (the JSON API's PUT). The header's id, name and declared
     unit stay the product's own; the release stays unless *new* names one. A document the
     engine cannot read is refused naming the path and value."""
     def apply(document: Document, _ctx: EditContext) -> None:
+        if _depth(new) > MAX_DEPTH:  # before anything copies, compares or shows it
+            raise InvalidInput({"document": _(
+                "The document nests more than %(limit)s levels deep.", limit=MAX_DEPTH)})
         unknown = sorted(set(new) - set(DOCUMENT_KEYS))
         if new.get("format", FORMAT) != FORMAT:
             unknown.append(f"format {new['format']!r}")
@@ -326,8 +358,8 @@ def replace_document(new: Document) -> Edit:
         release = new.get("release") or document.get("release") or ""
         document.clear()
         document.update(copy.deepcopy({k: v for k, v in new.items() if k in DOCUMENT_KEYS}))
-        document.update(format=FORMAT, release=str(release),
-                        suppliers=document.get("suppliers") or [])
+        document.update(format=FORMAT, release=str(release), product=copy.deepcopy(header),
+                        suppliers=document.get("suppliers") or [])  # none may be null
         for process in document["processes"]:
             for key in ("tags", "inputs", "emissions"):  # the forms' edits expect the lists
                 process[key] = process.get(key) or []

@@ -5,17 +5,19 @@ writes the current model; `model_upload` reads it back."""
 from __future__ import annotations
 
 import io
-import zipfile
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 
+from background_db.errors import Cap, DatasetImportError, Refusal, UnsafeArchiveError
+from background_db.importers.archive import ArchiveLimits, MiB
+from background_db.importers.workbook import SheetLimits, open_workbook, sheet_rows
 from portal.services.errors import InvalidInput
-from portal.services.model_document import Document
+from portal.services.model_document import Document, allocation_of
 
 # (key, Chinese header, required, explanation)
 PROCESS_COLUMNS = (
@@ -69,6 +71,13 @@ SHEETS = {"processes": PROCESS_COLUMNS, "inputs": INPUT_COLUMNS,
           "emissions": EMISSION_COLUMNS}
 GUIDE = "guide 说明"
 MAX_ROWS = 5000
+# A model of MAX_ROWS rows on each sheet is a few MB of sheet XML: 64 MiB uncompressed (the
+# upload limit) leaves a tenfold margin. Rows past MAX_ROWS are refused as they are read;
+# the row cap only bounds the empty rows before them, and the cell cap is three full sheets.
+WORKBOOK_ARCHIVE = ArchiveLimits(total_bytes=64 * MiB, member_bytes=64 * MiB, members=1_000,
+                                 directory_bytes=MiB)
+WORKBOOK_SHEETS = SheetLimits(rows=10 * MAX_ROWS, columns=max(map(len, SHEETS.values())) + 50,
+                              cells=1_000_000, elements=200_000)
 Row = dict[str, Any]
 
 
@@ -100,22 +109,71 @@ def text_of(value: Any) -> str:
     return str(value).strip()
 
 
+def _refusal(refusal: Refusal) -> Issue:
+    """The Issue of a workbook refused before it was read (see background_db.errors.Cap)."""
+    limit = refusal.limit
+    match refusal.cap:
+        case Cap.MEMBERS:
+            message = _("The workbook has more than %(limit)s parts.", limit=limit)
+        case Cap.DIRECTORY:
+            message = _("The workbook's table of contents is larger than %(limit)s bytes.",
+                        limit=limit)
+        case Cap.TOTAL | Cap.FILE_SIZE:
+            message = _("The workbook expands to more than %(limit)s bytes; a model template "
+                        "is far smaller.", limit=limit)
+        case Cap.RATIO:
+            message = _("The workbook expands more than %(limit)s times its compressed size, "
+                        "as only a decompression bomb does.", limit=round(limit or 0))
+        case Cap.COMPRESSION | Cap.ENCRYPTED:
+            message = _("The workbook is encrypted or compressed in a way XLSX files are not.")
+        case Cap.CRC:
+            message = _("The workbook is damaged: a part does not match its stated size.")
+        case Cap.DOCTYPE:
+            message = _("The workbook's XML declares a document type (DTD); such workbooks "
+                        "are refused.")
+        case Cap.ENCODING:
+            message = _("The workbook's XML is neither UTF-8 nor UTF-16.")
+        case Cap.ROWS:
+            message = _("A sheet may use rows 1 to %(limit)s.", limit=limit)
+        case Cap.COLUMNS:
+            message = _("A sheet may use columns 1 to %(limit)s.", limit=limit)
+        case Cap.CELLS | Cap.STRINGS:
+            message = _("The workbook holds more than %(limit)s cells.", limit=limit)
+        case Cap.ELEMENTS:
+            message = _("The workbook's XML holds more than %(limit)s elements in one place.",
+                        limit=limit)
+    return Issue(refusal.member, refusal.row, refusal.cap.value, refusal.issue("").value,
+                 message)
+
+
 def read_sheets(data: bytes, issues: list[Issue]) -> dict[str, list[tuple[int, Row]]]:
-    """The rows of each sheet by column key; problems with the workbook go to *issues*."""
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        issues.append(Issue("", 0, "", "", _("The file is not an XLSX workbook.")))
-        return {}
+    """The rows of each sheet by column key; problems with the workbook go to *issues*.
+    The workbook is checked before it is read (archive, XML and size caps above)."""
     found: dict[str, list[tuple[int, Row]]] = {}
     try:
-        for name, columns in SHEETS.items():
-            if name not in book.sheetnames:
-                issues.append(Issue(name, 0, "", "", _("The sheet is missing.")))
-                continue
-            keys: list[str | None] | None = None
-            rows: list[tuple[int, Row]] = []
-            for number, cells in enumerate(book[name].iter_rows(values_only=True), start=1):
+        with open_workbook(data, "", WORKBOOK_ARCHIVE, WORKBOOK_SHEETS) as book:
+            for name, columns in SHEETS.items():
+                if name not in book.sheetnames:
+                    issues.append(Issue(name, 0, "", "", _("The sheet is missing.")))
+                    continue
+                found[name] = _rows(name, columns, book[name], issues)
+    except UnsafeArchiveError as exc:
+        issues.extend(_refusal(r) for r in exc.refusals)
+        return {}
+    except DatasetImportError:  # not a workbook: _rows reports a sheet that breaks off
+        issues.append(Issue("", 0, "", "", _("The file is not an XLSX workbook.")))
+        return {}
+    return found
+
+
+def _rows(name: str, columns: tuple[tuple[str, str, bool, str], ...], sheet: Any,
+          issues: list[Issue]) -> list[tuple[int, Row]]:
+    keys: list[str | None] | None = None
+    rows: list[tuple[int, Row]] = []
+    number = 0
+    try:
+        with closing(sheet_rows(sheet, name)) as found:
+            for number, cells in found:
                 if all(text_of(c) == "" for c in cells):
                     continue
                 if keys is None:
@@ -132,10 +190,10 @@ def read_sheets(data: bytes, issues: list[Issue]) -> dict[str, list[tuple[int, R
                         "At most %(count)s rows per sheet.", count=MAX_ROWS)))
                     break
                 rows.append((number, {k: c for k, c in zip(keys, cells, strict=False) if k}))
-            found[name] = rows
-    finally:
-        book.close()
-    return found
+    except DatasetImportError:
+        issues.append(Issue(name, number + 1, "", "", _(
+            "The sheet cannot be read from this row on.")))
+    return rows
 
 
 def header(key: str, chinese: str) -> str:
@@ -150,8 +208,7 @@ def _process_rows(document: Document) -> list[list[Any]]:
     header_ = document.get("product", {})
     rows = []
     for process in document.get("processes", []):
-        allocation = process.get("allocation") or {}
-        factors = allocation.get("factors") or {}
+        method, factors = allocation_of(process.get("allocation"))
         for i, product in enumerate(process["products"]):
             properties = product.get("properties") or {}
             declared = (process["id"] == header_.get("reference_process") and (
@@ -159,7 +216,7 @@ def _process_rows(document: Document) -> list[list[Any]]:
                 or (not header_.get("reference_product") and i == 0)))
             rows.append([
                 process["id"], process.get("name", ""), process.get("location", ""),
-                "; ".join(process.get("tags", [])), allocation.get("method", ""),
+                "; ".join(process.get("tags", [])), method,
                 product["id"], product.get("name", ""), product["amount"], product["unit"],
                 _number(properties.get("mass")), _number(properties.get("energy")),
                 _number(properties.get("price")), _number(factors.get(product["id"])),

@@ -269,8 +269,9 @@ def model_page(session: Session, actor: User, product_id: int, *, name: str = ""
     offered = list(shown.processes) + [
         p for p in document.get("processes", [])
         if p.get("id") == reference and p not in shown.processes]
-    page.own_products = [(p["id"], o["id"], f"{p['name']} / {o['name']}")
-                         for p in offered for o in p["products"]]
+    page.own_products = [  # a name is optional in a document: the engine reads the id
+        (p["id"], o["id"], f"{p.get('name') or p['id']} / {o.get('name') or o['id']}")
+        for p in offered for o in p["products"]]
     return page
 
 

@@ -219,6 +219,32 @@ class TestRefusals:
         assert response.status_code == 422
         assert "background" in response.get_json()["errors"]["json"]["document"][0]
 
+    def test_a_document_whose_product_header_is_null_takes_the_products_own(
+            self, products_app: Flask) -> None:
+        me = Caller(products_app, "a@one.cn", "One")  # found by fuzzing: a 500 before
+        product_id = me.new_product()
+        response = me.put(f"/api/v1/products/{product_id}/model", {
+            "document": {**bracket_document(), "product": None}, "base_version": 0})
+        assert response.status_code == 200, response.get_json()
+        header = response.get_json()["document"]["product"]
+        assert (header["id"], header["name"], header["reference_process"]) == (
+            "gs-40", "Bracket GS-40", "slitting")
+
+    def test_a_document_nested_hundreds_deep_is_refused_by_its_depth(
+            self, products_app: Flask) -> None:
+        me = Caller(products_app, "a@one.cn", "One")  # found by fuzzing: a 500 before
+        product_id = me.new_product()
+        document = bracket_document()
+        deep: list[Any] = []
+        for _ in range(500):  # under a key the engine ignores, so only copying it failed
+            deep = [deep]
+        document["processes"][0]["notes"] = deep
+        response = me.put(f"/api/v1/products/{product_id}/model",
+                          {"document": document, "base_version": 0})
+        assert response.status_code == 422
+        assert response.get_json()["errors"]["json"]["document"] == [
+            "The document nests more than 16 levels deep."]
+
     def test_a_document_edited_from_an_old_version_is_a_conflict(
             self, products_app: Flask) -> None:
         me = Caller(products_app, "a@one.cn", "One")

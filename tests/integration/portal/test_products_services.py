@@ -312,6 +312,23 @@ class TestModelVersions:
         assert cell.value.startswith("=HYPERLINK")
 
 
+    def test_removing_a_co_product_keeps_an_allocation_written_as_a_method_name(
+            self, products_app: Flask) -> None:
+        user = enterprise_user(products_app, "a@one.cn", "One")
+        product_id = new_product(products_app, user)
+        outputs = [{"id": p, "amount": a, "unit": "kg", "properties": {"mass": 1}}
+                   for p, a in (("strip", 1000), ("trim", 20), ("dust", 1))]
+        edit(products_app, user, product_id, md.replace_document({
+            "release": FIRST, "processes": [{
+                "id": "slitting", "allocation": "mass", "products": outputs,
+                "inputs": [{"name": "electricity", "amount": 8, "unit": "kWh",
+                            "from": {"background": GRID}}]}]}))
+        version = edit(products_app, user, product_id, md.remove_product("slitting", "dust"))
+        (process,) = stored_document(products_app, version.id)["processes"]
+        assert [p["id"] for p in process["products"]] == ["strip", "trim"]
+        assert process["allocation"] == "mass"
+
+
 class TestSuppliers:
     def test_links_copy_a_published_footprint_of_another_organisation(
             self, products_app: Flask) -> None:

@@ -4,8 +4,9 @@ SVG charts in both languages; scenarios and comparison; the bulk recompute."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from background_db.compile import compile_release
 from lca_engine import compute_footprint, product_model_from_document
 from portal.db.models import OrganisationKind
 
+from .test_api import token_for
 from .test_products_fixtures import (
     FIRST,
     GREEN,
@@ -208,6 +210,26 @@ def edited_xlsx(data: bytes, changes: dict[tuple[str, int, str], object]) -> byt
     return out.getvalue()
 
 
+def xlsx_parts(data: bytes) -> dict[str, bytes]:
+    from io import BytesIO
+    from zipfile import ZipFile
+
+    with ZipFile(BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def rewritten_xlsx(data: bytes, changes: dict[str, Callable[[bytes], bytes]]) -> bytes:
+    """The workbook with some parts' XML rewritten, byte for byte."""
+    from io import BytesIO
+    from zipfile import ZipFile
+
+    out = BytesIO()
+    with ZipFile(out, "w") as archive:
+        for name, part in xlsx_parts(data).items():
+            archive.writestr(name, changes.get(name, lambda xml: xml)(part))
+    return out.getvalue()
+
+
 def upload(browser: Browser, product: int, data: bytes) -> Response:
     from io import BytesIO
 
@@ -275,6 +297,94 @@ class TestTemplate:
         garbage = upload(bracket, product, b"not a workbook").get_data(as_text=True)
         assert "该文件不是 XLSX 工作簿" in garbage
         assert bracket.model_version(product) == 2
+
+
+    @pytest.mark.parametrize(("part", "use"), [
+        ("xl/worksheets/sheet1.xml", (b"</sheetData>", b'<row r="2"><c r="A2" t="inlineStr">'
+                                      b"<is><t>&lol9;</t></is></c></row></sheetData>")),
+        ("xl/workbook.xml", (b'name="processes"', b'name="&lol9;"')),  # a 500 before
+    ])
+    def test_a_template_whose_xml_declares_entities_is_refused_not_a_server_error(
+            self, products_app: Flask, part: str, use: tuple[bytes, bytes]) -> None:
+        from bench.bombs import LAUGHS
+
+        bracket = Browser(products_app, "a@bracket.cn", "Bracket Co")
+        product = create_product(bracket, "bracket", internal_id="B-1")
+        template = bracket.get(f"/products/{product}/model/template.xlsx").data
+        # openpyxl writes its parts without an XML declaration: the DTD goes first
+        bomb = rewritten_xlsx(template, {part: lambda xml: LAUGHS + xml.replace(*use)})
+        response = upload(bracket, product, bomb)
+        assert response.status_code == 400
+        rows = re.findall(r"<tr><td>([^<]*)</td><td>(\d*)</td><td>([^<]*)</td><td>([^<]*)</td>"
+                          r"<td>([^<]*)</td>", response.get_data(as_text=True))
+        assert rows == [(part, "", "DOCTYPE", "lolz",
+                         "工作簿的 XML 声明了文档类型（DTD），此类工作簿不予接受。")]
+        assert bracket.model_version(product) == 0
+
+    def test_a_template_whose_sheet_breaks_off_is_refused_at_that_row(
+            self, products_app: Flask) -> None:
+        bracket = Browser(products_app, "a@bracket.cn", "Bracket Co")
+        product = create_product(bracket, "bracket", internal_id="B-1")
+        template = bracket.get(f"/products/{product}/model/template.xlsx").data
+        broken = rewritten_xlsx(template, {"xl/worksheets/sheet1.xml": lambda xml: xml.replace(
+            b"</sheetData>", b'<row r="2"><c r="A2" t="s"><v>7</v></c></row></sheetData>')})
+        response = upload(bracket, product, broken)  # no shared string 7: a 500 before
+        assert response.status_code == 400
+        assert "<tr><td>processes</td><td>2</td><td></td><td></td><td>从此行起无法读取该工作表。" \
+               "</td></tr>" in response.get_data(as_text=True)
+
+    def test_a_template_that_expands_past_64_mib_is_refused_before_it_is_read(
+            self, products_app: Flask, tmp_path: Path) -> None:
+        from bench.bombs import small, write_zip, zeros
+
+        bracket = Browser(products_app, "a@bracket.cn", "Bracket Co")
+        product = create_product(bracket, "bracket", internal_id="B-1")
+        template = bracket.get(f"/products/{product}/model/template.xlsx").data
+        sheet, gib = "xl/worksheets/sheet1.xml", 1024 ** 3
+        members = [small(name, data) for name, data in xlsx_parts(template).items()
+                   if name != sheet]
+        members.append(dataclasses.replace(zeros(1024 ** 2, sheet), declared=3 * gib))
+        response = upload(bracket, product, write_zip(tmp_path / "bomb.xlsx",
+                                                      members).read_bytes())
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert f"<td>{sheet}</td><td></td><td>file_size</td><td>{3 * gib}</td><td>" \
+               "工作簿解压后超过 67108864 字节；模型模板远小于此。</td>" in page
+        assert bracket.model_version(product) == 0
+
+    @pytest.mark.parametrize(("allocation", "method", "factors"), [
+        ("mass", "mass", [None, None]),
+        ({"method": "economic"}, "economic", [None, None]),
+        ({"factors": {"strip": 0.9, "trim": 0.1}}, "mass", [0.9, 0.1]),
+        ({"method": "factors", "factors": {"strip": 0.9, "trim": 0.1}}, "factors", [0.9, 0.1]),
+    ])
+    def test_the_template_downloads_for_every_shape_of_allocation(
+            self, products_app: Flask, allocation: object, method: str,
+            factors: list[float | None]) -> None:
+        bracket = Browser(products_app, "a@bracket.cn", "Bracket Co")
+        product = create_product(bracket, "strip", internal_id="S-1")
+        document = {"release": FIRST, "processes": [{
+            "id": "slitting", "allocation": allocation, "products": [
+                {"id": "strip", "amount": 1000, "unit": "kg",
+                 "properties": {"mass": 1, "price": 5}},
+                {"id": "trim", "amount": 20, "unit": "kg",
+                 "properties": {"mass": 1, "price": 1}}],
+            "inputs": [{"name": "electricity", "amount": 8, "unit": "kWh",
+                        "from": {"background": GRID}}]}]}
+        put = bracket.client.put(
+            f"/api/v1/products/{product}/model",
+            json={"document": document, "base_version": bracket.model_version(product)},
+            headers={"Authorization": f"Bearer {token_for(products_app, bracket.user.id)}"})
+        assert put.status_code == 200, put.get_json()
+        response = bracket.get(f"/products/{product}/model/template.xlsx")
+        assert response.status_code == 200
+        header, *rows = xlsx_rows(response.data)["processes"]
+        keys = [str(h).split(" / ")[0] for h in header]
+        assert [(r[keys.index("product_id")], r[keys.index("allocation")],
+                 r[keys.index("allocation_factor")]) for r in rows] == [
+            ("strip", method, factors[0]), ("trim", method, factors[1])]
+        label = {"mass": "质量", "economic": "经济价值", "factors": "系数"}[method]
+        assert f"分配: {label}" in bracket.page(f"/products/{product}/model")
 
 
 class TestScenarioAndRecompute:

@@ -65,3 +65,46 @@ class TestErrorsNameTheField:
     def test_a_document_that_is_not_a_mapping(self) -> None:
         with pytest.raises(DocumentError, match=r"\(document\): expected a mapping"):
             product_model_from_document(["not", "a", "model"])
+
+
+def nested(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+class TestHostileValues:
+    """What fuzzing the parser found (test_fuzz_documents.py): values that used to end in a
+    RecursionError, an OverflowError or a TypeError instead of a DocumentError."""
+
+    @pytest.mark.parametrize(("mutate", "message"), [
+        (lambda d: d["processes"][0]["inputs"][0].__setitem__("amount", nested(5000)),
+         r"^processes\[0\]\.inputs\[0\]\.amount: expected a number, got \[\[\[\[\.\.\.\]\]\]\]$"),
+        (lambda d: d["processes"][0]["inputs"][1].__setitem__("data_type", nested(5000)),
+         r"^processes\[0\]\.inputs\[1\]\.data_type: expected one of primary, secondary, got "
+         r"\[\[\[\[\.\.\.\]\]\]\]$"),
+        (lambda d: d["processes"][0]["inputs"][0].__setitem__("amount", 10**400),
+         r"^processes\[0\]\.inputs\[0\]\.amount: expected a finite number, got 1(0){17}\.\.\."
+         r"(0){19}$"),
+        (lambda d: d["processes"][0]["products"][0].__setitem__(
+            "properties", {1: 2.0, "mass": 1.0}),
+         r"^processes\[0\]\.products\[0\]\.properties: expected names as keys, got 1$"),
+        (lambda d: d["processes"][0]["inputs"][0].__setitem__(
+            "uncertainty", {"distribution": "lognormal", 2: 1.0, "gsd": 1.1}),
+         r"^processes\[0\]\.inputs\[0\]\.uncertainty: expected names as keys, got 2$"),
+    ])
+    def test_a_hostile_value_is_a_document_error_with_a_short_message(
+            self, mutate: Any, message: str) -> None:
+        document = copy.deepcopy(example())
+        mutate(document)
+        with pytest.raises(DocumentError, match=message):
+            product_model_from_document(document)
+
+    def test_a_megabyte_of_text_is_shown_in_80_characters(self) -> None:
+        document = copy.deepcopy(example())
+        document["processes"][0]["inputs"][0]["amount"] = "x" * 1_000_000
+        with pytest.raises(DocumentError) as caught:
+            product_model_from_document(document)
+        assert len(str(caught.value)) == len(
+            "processes[0].inputs[0].amount: expected a number, got ") + 80
