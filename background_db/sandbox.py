@@ -131,11 +131,24 @@ def _child(request: dict[str, Any]) -> dict[str, Any]:
     return {"summary": dataset_summary(dataset), "issues": []}
 
 
+def _peak_rss_kb() -> int:
+    """This process's own peak resident memory. Not getrusage: Linux carries the parent's
+    peak across fork and exec into ru_maxrss, so a child of a big process reads big."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
 def main() -> None:
     """The child: the code loaded, then the limits, then the file; one JSON object out."""
     request = json.loads(sys.stdin.read())
     answer = _child(request)
-    answer["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    answer["peak_rss_kb"] = _peak_rss_kb()
     sys.stdout.write(json.dumps(answer, ensure_ascii=False))
 
 
