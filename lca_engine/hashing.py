@@ -102,6 +102,7 @@ def model_hash(model: ProductModel) -> str:
         [(s.id, s.company, s.product_name, s.declared_unit, s.values, s.primary_data_share,
           s.gwp_set, s.source) for s in model.suppliers],
         [(f.id, f.name, f.unit, f.gas, f.origin, f.kind, f.compartment) for f in model.flows],
+        [(x.name, x.share_percent, x.reason) for x in model.exclusions],
     )
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -98,6 +98,11 @@ class DataQuality:
     completeness: float | None = None
     reliability: float | None = None
 
+    def ratings(self) -> tuple[float, ...]:
+        """The ratings given, in PACT's order."""
+        return tuple(r for r in (self.technological, self.temporal, self.geographical,
+                                 self.completeness, self.reliability) if r is not None)
+
 
 @dataclass(frozen=True, slots=True)
 class ElementaryFlow:
@@ -240,9 +245,24 @@ class BackgroundSystem:
 
 
 @dataclass(frozen=True, slots=True)
+class Exclusion:
+    """An input or process left out of the model under a cut-off rule, with its estimated
+    share (percent) of the footprint, as ISO 14067 6.3.4 asks the study to state."""
+
+    name: str
+    share_percent: float
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.share_percent) or not 0 <= self.share_percent <= 100:
+            raise InvalidAmountError(f"exclusion {self.name!r}: the estimated share is 0 to "
+                                     f"100 %, got {self.share_percent!r}")
+
+
+@dataclass(frozen=True, slots=True)
 class ProductModel:
     """An enterprise's product: its own processes, the process and product that deliver the
-    declared unit, and the supplier footprints its inputs may link to."""
+    declared unit, the supplier footprints its inputs may link to, and what it leaves out."""
 
     id: str
     name: str
@@ -253,3 +273,4 @@ class ProductModel:
     reference_product: str | None = None
     suppliers: tuple[SupplierFootprint, ...] = ()
     flows: tuple[ElementaryFlow, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()

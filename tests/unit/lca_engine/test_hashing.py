@@ -17,6 +17,7 @@ from lca_engine.model import (
     DataType,
     ElementaryFlow,
     Emission,
+    Exclusion,
     FlowKind,
     Link,
     LinkKind,
@@ -51,6 +52,7 @@ def rich_model() -> ProductModel:
                                      "urn:x"),),
         flows=(ElementaryFlow("f", "flow", "kg", "CH4", Origin.BIOGENIC, FlowKind.EMISSION,
                               "air"),),
+        exclusions=(Exclusion("glue", 0.3, "under 1 % of mass"),),
     )
 
 
