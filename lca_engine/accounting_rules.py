@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from lca_engine.characterization import HEADLINE
 from lca_engine.errors import DocumentError
 from lca_engine.model import AllocationMethod, ProductModel
 from lca_engine.result import HEADLINE_INDEX, FootprintResult
@@ -91,6 +92,30 @@ class AccountingRule:
 
 
 @dataclass(frozen=True, slots=True)
+class ResultFacts:
+    """What the numeric clauses read of a result: its primary data share and each input's
+    excluding-uptake contribution by key (`process/product#inputs[i]`)."""
+
+    primary_data_share: float | None
+    inputs: tuple[tuple[str, float], ...]
+
+    @classmethod
+    def of(cls, result: FootprintResult) -> ResultFacts:
+        values = (result.by_input.values[:, HEADLINE_INDEX].tolist()
+                  if len(result.by_input) else [])
+        return cls(result.primary_data_share, tuple(zip(result.by_input.keys, values,
+                                                         strict=True)))
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> ResultFacts:
+        """From a stored result document (`FootprintResult.to_dict()`, decimal strings)."""
+        share = document.get("primary_data_share")
+        rows = document.get("contributions", {}).get("by_input", [])
+        return cls(None if share is None else float(share), tuple(
+            (str(row["key"]), float(row["values"][HEADLINE.value])) for row in rows))
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """The outcome of one clause: *facts* holds what was required and what was found."""
 
@@ -128,7 +153,7 @@ def _number(value: float) -> str:
 
 
 def check_model(rule: AccountingRule, model: ProductModel,
-                result: FootprintResult | None = None) -> RuleCheck:
+                result: FootprintResult | ResultFacts | None = None) -> RuleCheck:
     """Check *model* (and, where a clause needs numbers, its computed *result*)."""
     findings = [
         Finding(Clause.DECLARED_UNIT, model.declared_unit == rule.declared_unit,
@@ -150,7 +175,8 @@ def check_model(rule: AccountingRule, model: ProductModel,
             ("allowed", ", ".join(m.value for m in rule.allocation)),
             ("refused", "; ".join(wrong)))))
     if result is not None:
-        findings.extend(_numbers(rule, model, result))
+        facts = result if isinstance(result, ResultFacts) else ResultFacts.of(result)
+        findings.extend(_numbers(rule, model, facts))
     return RuleCheck(rule.reference, tuple(findings))
 
 
@@ -170,7 +196,7 @@ def _cutoff(rule: AccountingRule, model: ProductModel) -> list[Finding]:
 
 
 def _numbers(rule: AccountingRule, model: ProductModel,
-             result: FootprintResult) -> list[Finding]:
+             result: ResultFacts) -> list[Finding]:
     found = []
     if rule.min_primary_data_share is not None:
         share = result.primary_data_share
@@ -188,17 +214,16 @@ def _numbers(rule: AccountingRule, model: ProductModel,
     return found
 
 
-def data_quality_rating(model: ProductModel, result: FootprintResult
+def data_quality_rating(model: ProductModel, result: FootprintResult | ResultFacts
                         ) -> tuple[float | None, list[str]]:
     """The PACT DQR of the model's inputs, each the mean of its ratings, weighted by the
     input's share of the excluding-uptake total (in magnitude); an input without ratings
     counts as the worst, 5. Also the inputs without ratings. None when no input weighs."""
     processes = {p.id: p for p in model.processes}
-    headline: list[float] = (result.by_input.values[:, HEADLINE_INDEX].tolist()
-                             if len(result.by_input) else [])
+    facts = result if isinstance(result, ResultFacts) else ResultFacts.of(result)
     weighted = weight = 0.0
     unrated = []
-    for key, value in zip(result.by_input.keys, headline, strict=False):
+    for key, value in facts.inputs:
         match = _INPUT.match(key)
         process = processes.get(match.group("process")) if match else None
         if match is None or process is None:
@@ -373,6 +398,6 @@ def rule_to_document(rule: AccountingRule) -> dict[str, Any]:
     return document
 
 
-__all__ = ["AccountingRule", "Clause", "Finding", "RequiredStage", "RuleCheck",
+__all__ = ["AccountingRule", "Clause", "Finding", "RequiredStage", "ResultFacts", "RuleCheck",
            "check_model", "data_quality_rating", "describe", "rule_from_document",
            "rule_to_document"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, has_request_context, render_template, request, session
+from flask import Flask, abort, g, has_request_context, render_template, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_smorest import Api
@@ -23,6 +23,7 @@ from portal.db.session import Database
 from portal.extensions import babel, csrf, limiter
 from portal.services.login_throttle import LoginThrottle
 from portal.settings import Settings
+from portal.web import MAX_ID
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; "
@@ -37,11 +38,12 @@ SECURITY_HEADERS = {
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in routes: at most 2**63 - 1, the largest id a database column holds, so a
-    longer number is a 404 like any unknown id (werkzeug's own has no upper bound)."""
+    """`<int:...>` in routes: at most MAX_ID (2**31 - 1), the largest id every database's
+    columns hold, so a longer number is a 404 like any unknown id (werkzeug's own has no
+    upper bound)."""
 
     def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,
-                 max: int | None = safe_json.MAX_INT, signed: bool = False) -> None:
+                 max: int | None = MAX_ID, signed: bool = False) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
 
 
@@ -97,9 +99,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         verify,
         wellknown,
     )
+    from portal.rules import views as rules  # noqa: PLC0415
 
     navigation: list[tuple[str, str, tuple[Any, ...]]] = []
-    for module in (auth, home, publishing, products, certification, grading, wellknown,
+    for module in (auth, home, publishing, products, rules, certification, grading, wellknown,
                    verify):
         app.register_blueprint(module.blueprint)
         navigation.extend(getattr(module, "NAV", []))
@@ -111,6 +114,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (api, api_products):
         csrf.exempt(module.blueprint)
         rest.register_blueprint(module.blueprint)
+
+    @app.before_request
+    def _refuse_nul() -> Response | None:
+        # PostgreSQL stores no NUL character in text, and nothing a person types holds one:
+        # no object has such an id (404), and a form holding one is refused (400)
+        if any(isinstance(v, str) and "\x00" in v for v in (request.view_args or {}).values()):
+            abort(404)
+        if any("\x00" in v for v in request.form.values()):
+            return _nul_refused()
+        return None
 
     @app.before_request
     def _load_user() -> None:
@@ -141,6 +154,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             db_session.close()
 
     return app
+
+
+def _nul_refused() -> Response:
+    from flask import make_response  # noqa: PLC0415
+
+    response = make_response(("A NUL character is not accepted in a request.", 400))
+    response.mimetype = "text/plain"
+    return response
 
 
 def _register_error_pages(app: Flask) -> None:

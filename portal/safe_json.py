@@ -73,9 +73,13 @@ def _check(value: Any, max_depth: int) -> None:
         item, path, depth = stack.pop()
         if isinstance(item, _Refused):
             raise JsonRefusedError(path, item.reason)
+        if isinstance(item, str) and "\x00" in item:
+            raise JsonRefusedError(path, "a NUL character is not accepted in text")
         if isinstance(item, dict | list):
             if depth >= max_depth:
                 raise JsonRefusedError(path, f"nested deeper than {max_depth} levels")
+            if isinstance(item, dict) and any("\x00" in k for k in item):
+                raise JsonRefusedError(path, "a NUL character is not accepted in a key")
             children = (((f"{path}.{k}" if k.isidentifier() else f"{path}[{json.dumps(k)}]"), v)
                         for k, v in item.items()) if isinstance(item, dict) else (
                 (f"{path}[{i}]", v) for i, v in enumerate(item))

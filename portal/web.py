@@ -17,14 +17,16 @@ from portal.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_REDIRECT = 2000
-MAX_ID = 2**63 - 1  # the largest id (or version, or page) a database column holds
+#: the largest id (or version, or page) every database holds: the id columns are INTEGER,
+#: 32 bits on PostgreSQL (SQLite's would take 64)
+MAX_ID = 2**31 - 1
 
 
 def query_int(name: str, default: int | None = None) -> int | None:
     """The query argument *name* as a whole number from 0 to MAX_ID, else *default*: a
     number no column can hold is the same as none, never an overflow further down."""
     text = request.args.get(name, "")
-    if not text.isdigit() or len(text) > 19 or int(text) > MAX_ID:
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or int(text) > MAX_ID:
         return default
     return int(text)
 

@@ -10,8 +10,8 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from lca_engine.characterization import DEFAULT_GWP_SET, GWP_SETS
-from portal.safe_json import MAX_INT as MAX_ID
 from portal.services.products import FIELD_SCHEMA
+from portal.web import MAX_ID
 
 
 class UtcDateTime(fields.DateTime):

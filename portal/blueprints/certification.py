@@ -20,6 +20,8 @@ from label_cert.workflow import Action
 from portal.blueprints.product_forms import ID, ConfirmForm, flash_errors
 from portal.blueprints.product_support import actor, share_page_handlers
 from portal.db.models import OrganisationKind
+from portal.rules.use_cases import stored_check
+from portal.rules.wording import check_view
 from portal.services import (
     certification,
     certification_views,
@@ -141,6 +143,7 @@ def detail(submission_id: int) -> str:
                                        for value, label in page.targets]
         return render_template(
             "certification/detail.html", page=page, note_form=NoteForm(),
+            check=check_view(stored_check(page.submission.rule_check)),
             comment_form=comment_form, documents_form=DocumentsForm(),
             resubmit_form=ResubmitForm(), confirm_form=ConfirmForm())
 

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from portal.blueprints import product_forms as forms
 from portal.blueprints.product_support import ENTERPRISE, actor
+from portal.rules.wording import check_view
 from portal.services import model_document as md
 from portal.services import model_specs as ms
 from portal.services import product_models
@@ -123,7 +124,7 @@ def _page(product_id: int, issues: list[Any], status: int = 200) -> tuple[str, i
                                          process_query=search["process"],
                                          page_number=number)
         return render_template("products/model.html", page=page, issues=issues,
-                               search=search), status
+                               search=search, check=check_view(page.rule_check)), status
 
 
 @blueprint.route("")

@@ -11,6 +11,7 @@ from portal.blueprints.product_forms import ConfirmForm, ReleaseForm, flash_erro
 from portal.blueprints.product_labels import result_charts
 from portal.blueprints.product_support import ENTERPRISE, actor, this_app
 from portal.db.models import JobStatus
+from portal.rules.wording import check_view
 from portal.services import footprints
 from portal.services.errors import Conflict
 from portal.web import database, require
@@ -60,7 +61,8 @@ def result(product_id: int, footprint_id: int) -> str:
     with database().unit_of_work() as db:
         page = footprints.result_page(db, actor(db), product_id, footprint_id)
         return render_template("products/result.html", page=page,
-                               charts=result_charts(page.data))
+                               charts=result_charts(page.data),
+                               check=check_view(page.rule_check))
 
 
 @blueprint.route("/results/<int:footprint_id>/publish", methods=["POST"])

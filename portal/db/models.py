@@ -256,6 +256,10 @@ class FootprintRecord(Base):
     job_id: Mapped[str | None] = mapped_column(ForeignKey("job.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the accounting rule of the product's class when it was computed (id@version, or ""),
+    # and the check against it (RuleCheck.to_dict() as JSON, or "")
+    rule_reference: Mapped[str] = mapped_column(String(130), default="", server_default="")
+    rule_check: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class PublishedFootprint(Base):
@@ -324,6 +328,9 @@ class CertificationSubmission(Base):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     round_number: Mapped[int] = mapped_column(default=1)  # 1 + resubmissions so far
+    # the rule in force for the product's class at submission and the check against it
+    rule_reference: Mapped[str] = mapped_column(String(130), default="", server_default="")
+    rule_check: Mapped[str] = mapped_column(Text, default="", server_default="")
     decision_note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -7,6 +7,7 @@ from sqlalchemy import Connection, engine_from_config, pool
 
 from portal.db import models  # noqa: F401  (registers the tables)
 from portal.db.base import Base
+from portal.rules import models as rule_models  # noqa: F401
 from portal.settings import Settings
 
 config = context.config

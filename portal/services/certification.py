@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from label_cert import workflow
 from label_cert.workflow import Action
+from lca_engine import product_model_from_document
+from lca_engine.accounting_rules import ResultFacts
 from portal.db.models import (
     AuditEvent,
     CertificationSubmission,
@@ -27,6 +29,7 @@ from portal.db.models import (
     ReviewComment,
     User,
 )
+from portal.rules import use_cases as rules
 from portal.services import audit, products
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from portal.services.footprints import compute
@@ -121,11 +124,23 @@ def submit(session: Session, *, actor: User, footprint_id: int,
         result_hash=footprint.result_hash, state=workflow.State.DRAFT.value,
         created_by_id=actor.id, created_at=now, updated_at=now)
     row.state = workflow.transition(facts(row), workflow.Action.SUBMIT, _actor(actor)).value
+    _check_rule(session, row, product, version, footprint)
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="submission.submit", entity="submission",
                  entity_id=row.id, after=_state(row), organisation_id=row.enterprise_id)
     return row
+
+
+def _check_rule(session: Session, row: CertificationSubmission, product: Product,
+                version: ProductModelVersion, footprint: FootprintRecord) -> None:
+    """Check the frozen model and result against the rule in force for the product's class
+    now (it may be newer than the one the result was computed under) and keep the check."""
+    check = rules.check_against_class(
+        session, product.cpc_class, product_model_from_document(load_document(version)),
+        ResultFacts.from_document(json.loads(footprint.result)))
+    row.rule_reference = check.rule if check else ""
+    row.rule_check = json.dumps(check.to_dict(), ensure_ascii=False) if check else ""
 
 
 def act(session: Session, *, actor: User, submission_id: int, action: workflow.Action,
@@ -229,6 +244,8 @@ def resubmit(session: Session, *, actor: User, submission_id: int, footprint_id:
     row.model_version_id, row.footprint_id, row.release_id = version.id, footprint.id, release.id
     row.model_hash, row.release_hash = version.model_hash, release.content_hash
     row.result_hash = footprint.result_hash
+    _check_rule(session, row, products.owned_product(session, actor, row.product_id), version,
+                footprint)
     row.reproduced_hash = row.reproduced_at = None
     row.reproduction = "[]"
     row.round_number += 1

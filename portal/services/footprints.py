@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from background_db.compile import CompiledRelease
 from background_db.errors import BackgroundError
 from lca_engine import FootprintResult, compute_footprint, product_model_from_document
+from lca_engine.accounting_rules import RuleCheck
 from lca_engine.characterization import DEFAULT_GWP_SET, GWP_SETS, HEADLINE
 from lca_engine.errors import EngineError
 from portal.db.models import (
@@ -31,6 +32,7 @@ from portal.db.models import (
     User,
 )
 from portal.jobs import JobContext, submit, task
+from portal.rules import use_cases as rules
 from portal.services import audit, catalogue
 from portal.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from portal.services.model_storage import load_document
@@ -75,14 +77,16 @@ def compute(document: dict[str, Any], record: ReleaseRecord,
 
 def store_result(session: Session, *, actor: User, product: Product,
                  version: ProductModelVersion, record: ReleaseRecord, result: FootprintResult,
-                 job_id: str | None) -> FootprintRecord:
-    """Keep a computed result (audited)."""
+                 job_id: str | None, check: RuleCheck | None = None) -> FootprintRecord:
+    """Keep a computed result (audited), with its check against the rule of its class."""
     data = result.to_dict()
     footprint = FootprintRecord(
         product_id=product.id, model_version_id=version.id, release_id=record.id,
         gwp_set=result.provenance.gwp_set, headline=data["totals"][HEADLINE.value],
         result=json.dumps(data, ensure_ascii=False), result_hash=result.result_hash,
-        job_id=job_id, created_by_id=actor.id, created_at=datetime.now(UTC))
+        job_id=job_id, created_by_id=actor.id, created_at=datetime.now(UTC),
+        rule_reference=check.rule if check else "",
+        rule_check=json.dumps(check.to_dict(), ensure_ascii=False) if check else "")
     session.add(footprint)
     session.flush()
     audit.record(session, actor=actor, action="footprint.compute", entity="footprint",
@@ -145,8 +149,11 @@ def compute_job(context: JobContext, *, product_id: int, release_id: int, actor_
         actor, product = _job_product(session, actor_id, product_id)
         fresh = session.get(ProductModelVersion, version.id)
         assert fresh is not None
+        check = rules.check_against_class(session, product.cpc_class,
+                                          product_model_from_document(document), result)
         footprint = store_result(session, actor=actor, product=product, version=fresh,
-                                 record=record, result=result, job_id=context.job_id)
+                                 record=record, result=result, job_id=context.job_id,
+                                 check=check)
         footprint_id = footprint.id
     context.progress(100, N_("Done"))
     return {"product_id": product_id, "footprint_id": footprint_id}
@@ -181,6 +188,7 @@ class ResultPage:
     release: str
     version: int
     published: bool
+    rule_check: dict[str, Any] | None = None  # the check against the rule of its class
 
 
 def owned_footprint(session: Session, actor: User, product_id: int,
@@ -236,7 +244,8 @@ def result_page(session: Session, actor: User, product_id: int,
         PublishedFootprint.footprint_id == footprint.id,
         PublishedFootprint.withdrawn_at.is_(None))) is not None
     return ResultPage(product, footprint, json.loads(footprint.result),
-                      catalogue.label_of(release), version.version, published)
+                      catalogue.label_of(release), version.version, published,
+                      rules.stored_check(footprint.rule_check))
 
 
 def publish(session: Session, *, actor: User, product_id: int,

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lca_engine import compute_footprint, product_model_from_document
+from lca_engine.accounting_rules import RuleCheck
 from lca_engine.errors import EngineError
 from lca_engine.hashing import model_hash
 from lca_engine.model import ProductModel
@@ -27,6 +28,7 @@ from portal.db.models import (
     ReleaseRecord,
     User,
 )
+from portal.rules import use_cases as rules
 from portal.services import audit, catalogue, products
 from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.services.model_document import (
@@ -229,6 +231,7 @@ class ModelPage:
     flows: list[catalogue.FlowChoice] = field(default_factory=list)
     suppliers: list[SupplierChoice] = field(default_factory=list)
     own_products: list[tuple[str, str, str]] = field(default_factory=list)
+    rule_check: RuleCheck | None = None  # the model clauses of the rule of its class
 
     @property
     def used_activities(self) -> list[str]:
@@ -255,6 +258,12 @@ def model_page(session: Session, actor: User, product_id: int, *, name: str = ""
     shown = process_page(document, query=process_query, number=page_number)
     page = ModelPage(product, latest.version if latest else 0, document, None, releases,
                      shown)
+    if latest is not None:
+        try:
+            page.rule_check = rules.check_against_class(
+                session, product.cpc_class, product_model_from_document(document))
+        except EngineError:  # a stored version always parsed; an old one may not any more
+            page.rule_check = None
     try:
         page.release = release_of(session, document)
     except Conflict:

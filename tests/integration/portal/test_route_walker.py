@@ -27,14 +27,14 @@ from portal.services.demo_product import ensure_demo_product
 
 from .conftest import csrf_token, login
 
-HOSTILE_INTS = ["0", "-1", str(2**63 - 1), str(2**63), str(2**64), "9" * 30, "9" * 5000,
-                "１２", "1e3", "0x10"]
+HOSTILE_INTS = ["0", "-1", str(2**31 - 1), str(2**31), str(2**63 - 1), str(2**64),
+                "9" * 30, "9" * 5000, "１２", "1e3", "0x10"]
 HOSTILE_TEXT = ["ü中文😀", "a" * 10_240, "%2F", "..%2F..%2Fetc%2Fpasswd", "%00", "%0d%0aX-A:%201",
                 "<script>alert(1)</script>", "%27%3B%20DROP%20TABLE%20job%3B--", "%25", "%20"]
 HOSTILE_QUERY = {"page": "9" * 40, "against": str(2**64), "first": "-1", "second": "9" * 5000,
                  "q": "x" * 10_240, "next": "//evil.example", "process": "\u0000",
                  "from": str(2**70), "to": "-5", "sector": "😀" * 100, "geography": "%"}
-HOSTILE_FORM = {"footprint": str(2**64), "release": "9" * 30, "base_version": str(2**63),
+HOSTILE_FORM = {"footprint": str(2**31), "release": "9" * 30, "base_version": str(2**63),
                 "index": "-1", "revoke": "9" * 400, "body": "1" * 25, "name": "x" * 10_000,
                 "note": "\u0000", "action": "role", "role": "root", "email": "a" * 500,
                 "next": "/\t/evil.example", "password": "p" * 300}

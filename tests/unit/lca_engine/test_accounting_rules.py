@@ -147,3 +147,13 @@ class TestChecks:
         assert Clause.PRIMARY_DATA_SHARE not in clauses
         assert Clause.DATA_QUALITY not in clauses
         assert Clause.DECLARED_UNIT in clauses
+
+
+def test_a_stored_result_document_checks_the_same_as_the_result() -> None:
+    from lca_engine.accounting_rules import ResultFacts
+
+    product_model = steel_model(exclusions=(Exclusion("glue", 0.5),))
+    result = computed(product_model)
+    direct = check_model(rule(), product_model, result)
+    stored = check_model(rule(), product_model, ResultFacts.from_document(result.to_dict()))
+    assert stored == direct
