@@ -107,6 +107,7 @@ def compute_footprint(model: ProductModel, background: MatrixSystem, table: Inte
         declared_amount=declared,
         totals=tuple(totals.tolist()),
         by_process=_by_process(foreground, supply, scaled, packaging),
+        upstream_by_process=_upstream_by_process(foreground, supply, unit_values),
         by_input=_by_input(foreground, scaled),
         by_supplier=_by_supplier(foreground, scaled),
         by_gas=by_gas,
@@ -183,6 +184,20 @@ def _by_process(foreground: ForegroundSystem, supply: FloatArray, scaled: FloatA
     columns = foreground.columns
     return Contributions.sorted_from([f"{c.process.id}/{c.product.id}" for c in columns],
                                      [c.label for c in columns], ["process"] * n, rows)
+
+
+def _upstream_by_process(foreground: ForegroundSystem, supply: FloatArray,
+                         unit_values: FloatArray) -> Contributions:
+    """Each own product's cradle-to-gate value at the amount the system makes of it: its
+    per-unit value times its output (product amount per run times the runs), what openLCA's
+    upstream tree shows per process. Unlike the direct contributions these overlap: the
+    reference process's upstream total is the whole footprint."""
+    columns = foreground.columns
+    made = np.array([c.product.amount for c in columns]) * supply
+    rows = unit_values * made[:, None] if len(columns) else np.zeros((0, N_CAT))
+    return Contributions.sorted_from([f"{c.process.id}/{c.product.id}" for c in columns],
+                                     [c.label for c in columns], ["upstream"] * len(columns),
+                                     rows)
 
 
 def _by_input(foreground: ForegroundSystem, scaled: FloatArray) -> Contributions:

@@ -144,6 +144,8 @@ class FootprintResult:
     tree: SupplyChainNode
     provenance: Provenance
     notes: tuple[str, ...] = ()
+    # each own product's cradle-to-gate value at the amount made (openLCA's upstream totals)
+    upstream_by_process: Contributions | None = None
 
     def total(self, category: Category = HEADLINE) -> float:
         return self.totals[RESULT_CATEGORIES.index(category)]
@@ -160,6 +162,8 @@ class FootprintResult:
             "primary_data_share": None if pds is None else decimal_string(pds),
             "contributions": {
                 "by_process": self.by_process.to_list(),
+                "upstream_by_process": ([] if self.upstream_by_process is None
+                                        else self.upstream_by_process.to_list()),
                 "by_input": self.by_input.to_list(),
                 "by_supplier": self.by_supplier.to_list(),
                 "by_gas": {k: decimal_string(v) for k, v in self.by_gas},

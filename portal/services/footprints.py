@@ -190,6 +190,16 @@ class ResultPage:
     published: bool
     rule_check: dict[str, Any] | None = None  # the check against the rule of its class
 
+    @property
+    def process_totals(self) -> list[tuple[str, str, str]]:
+        """(process, direct value, upstream total) per own product, the headline category,
+        largest upstream first; results stored before upstream totals had none."""
+        contributions = self.data.get("contributions", {})
+        direct = {row["key"]: row["values"][HEADLINE.value]
+                  for row in contributions.get("by_process", [])}
+        return [(row["label"], direct.get(row["key"], "0"), row["values"][HEADLINE.value])
+                for row in contributions.get("upstream_by_process", [])]
+
 
 def owned_footprint(session: Session, actor: User, product_id: int,
                     footprint_id: int) -> tuple[Product, FootprintRecord]:

@@ -242,3 +242,19 @@ class TestTinyNumbers:
         result = footprint((process("main", (product("main", 2.0),),
                                     (inp("power", 5e-324, "kWh", bg("elec")),)),))
         assert result.total(EXCL) == pytest.approx(0.0, abs=1e-300)
+
+
+class TestUpstreamTotals:
+    def test_each_own_process_shows_its_cradle_to_gate_value_at_the_amount_made(self) -> None:
+        part = process("part", (product("part"),), (inp("power", 0.5, "kWh", bg("elec")),),
+                       (em("co2", 1.0),))
+        main = process("main", (product("main"),), (inp("part", 2.0, "kg", own("part")),),
+                       (em("co2", 0.25),))
+        result = footprint((main, part))
+        upstream = {row.key: row.values[0] for row in result.upstream_by_process or ()}
+        direct = {row.key: row.values[0] for row in result.by_process}
+        assert upstream["part/part"] == pytest.approx(2 * (1.0 + 0.5 * ELEC), rel=1e-12)
+        assert upstream["main/main"] == pytest.approx(result.total(EXCL), rel=1e-12)
+        assert direct["main/main"] == pytest.approx(0.25, rel=1e-12)
+        listed = result.to_dict()["contributions"]["upstream_by_process"]
+        assert [row["key"] for row in listed] == ["main/main", "part/part"]
