@@ -418,7 +418,9 @@ class TestReferenceFixtures:
         gases = {(f.name, f.compartment, f.gas) for f in dataset.flows if f.gas}
         assert gases == {("carbon dioxide", "Emissions to air", "CO2"),
                          ("methane", "Emissions to air", "CH4"),
-                         ("nitrous oxide", "Emissions to air", "N2O")}
+                         ("nitrous oxide", "Emissions to air", "N2O"),
+                         ("dichloromethane", "Emissions to air", "CH2Cl2"),
+                         ("1,2-dichloroethane", "Emissions to air", "CH2ClCH2Cl")}
         assert ("phosphate", "Emissions to water") in {
             (f.name, f.compartment) for f in dataset.flows}
 
