@@ -6,7 +6,44 @@ The finest split the engine solves for is the *gas group*: one (gas, origin, kin
 such as fossil CH4 or biogenic CO2 uptake. Every reporting category except aircraft is a fixed
 sum of gas groups, so category totals and the by-gas breakdown add up exactly. Aircraft
 emissions are the excluding-uptake total restricted to processes tagged `aircraft`; packaging
-is attributed in the foreground, to inputs flagged as packaging.
+is attributed in the foreground, to inputs flagged as packaging. `GasGroup.sign_in` is the
+rule; which flows land in which group is decided when data is imported (`background_db.ghg`):
+
+    category (PACT v3 field: its definition)        flows counted (examples)          sign
+    pcf_excluding_biogenic_uptake                   every emission to air of every    +1
+      (pcfExcludingBiogenicUptake: all fossil,      gas with a GWP: fossil, biogenic,
+      land-sector and biogenic emissions;           land-use change
+      excluding biogenic product CO2 uptake)
+    pcf_including_biogenic_uptake                   the same emissions                +1
+      (pcfIncludingBiogenicUptake: the above        CO2 taken up from air ("Carbon    -1
+      plus biogenic product CO2 uptake)             dioxide, in air", a resource)
+    fossil_ghg_emissions (fossilGhgEmissions:       "Carbon dioxide, fossil", "Methane, +1
+      fossil fuel combustion, fugitive and          fossil"; gases whose name gives no
+      process emissions)                            origin: N2O, HFCs, PFCs, SF6, ...
+    biogenic_co2_emissions (no v3 field; kept       "Carbon dioxide, non-fossil",      +1
+      so PACT v2's values can be derived)           "..., biogenic"
+    biogenic_co2_uptake (biogenicCO2Uptake:         "Carbon dioxide, in air", "...,    -1
+      temporary CO2 uptake of biomass in the        from air", "..., resource
+      product at the factory gate)                  correction", CO2 as a resource
+    biogenic_non_co2_emissions (biogenicNonCO2-     "Methane, non-fossil", "...,       +1
+      Emissions: CH4 from land management and       biogenic" (CH4 and any other gas
+      biomass degradation)                          named biogenic)
+    land_use_change_ghg_emissions (landUseChange-   "Carbon dioxide, from soil or      +1
+      GhgEmissions: emissions from land-use         biomass stock", "Methane, from
+      change that cause carbon stock loss)          soil or biomass stock", "...,
+                                                    land transformation"
+    aircraft_ghg_emissions (aircraftGhgEmissions:   the excluding-uptake emissions of  +1
+      aircraft engine use, excluding biogenic       activities and own processes
+      CO2 uptake)                                   tagged `aircraft`
+    packaging_ghg_emissions (packagingGhg-          the excluding-uptake value of      +1
+      Emissions: excluding biogenic CO2 uptake)     inputs flagged `packaging`
+
+Counted nowhere: "Carbon dioxide, to soil or biomass stock" (carbon put into land stocks: a
+removal PACT v3 reports as `landManagementBiogenicCO2Removals`, subject to traceability,
+which the engine does not report, so neither pcf total includes the removals PACT v3 puts
+in them; ecoinvent's IPCC methods count it -1); emissions to water or soil; gases without a
+GWP100 value. Land-use-change and biogenic flows also count in both
+pcf totals; land-use change is not also fossil or biogenic.
 """
 
 from __future__ import annotations
