@@ -1,6 +1,7 @@
 """Sparse-matrix LCA engine for cradle-to-gate product carbon footprints.
 
-Pure computation: numpy, scipy, bw2calc; no files, no web, no database (see
+Pure computation: numpy, scipy, bw2calc; no web, no database, and no files but its own
+packaged species table (`lca_engine.species`, read once on first use; see the
 `sansio`-style rule in ARCHITECTURE.md). Typical use::
 
     system = build_matrices(background)          # or MatrixSystem.from_arrays(...)

@@ -1,11 +1,49 @@
-"""Reporting categories (PACT v3 names) and their characterisation with IPCC GWP100 values
-from the `globalwarmingpotentials` package.
+"""Reporting categories (PACT v3 names) and their characterisation with IPCC GWP100 values:
+the `globalwarmingpotentials` package for the gases it has, the engine's species table
+(`lca_engine.species`) for the rest, and methane by origin (`ORIGIN_SPECIFIC`).
 
 The finest split the engine solves for is the *gas group*: one (gas, origin, kind) triple,
 such as fossil CH4 or biogenic CO2 uptake. Every reporting category except aircraft is a fixed
 sum of gas groups, so category totals and the by-gas breakdown add up exactly. Aircraft
 emissions are the excluding-uptake total restricted to processes tagged `aircraft`; packaging
-is attributed in the foreground, to inputs flagged as packaging.
+is attributed in the foreground, to inputs flagged as packaging. `GasGroup.sign_in` is the
+rule; which flows land in which group is decided when data is imported (`background_db.ghg`):
+
+    category (PACT v3 field: its definition)        flows counted (examples)          sign
+    pcf_excluding_biogenic_uptake                   every emission to air of every    +1
+      (pcfExcludingBiogenicUptake: all fossil,      gas with a GWP: fossil, biogenic,
+      land-sector and biogenic emissions;           land-use change
+      excluding biogenic product CO2 uptake)
+    pcf_including_biogenic_uptake                   the same emissions                +1
+      (pcfIncludingBiogenicUptake: the above        CO2 taken up from air ("Carbon    -1
+      plus biogenic product CO2 uptake)             dioxide, in air", a resource)
+    fossil_ghg_emissions (fossilGhgEmissions:       "Carbon dioxide, fossil", "Methane, +1
+      fossil fuel combustion, fugitive and          fossil"; gases whose name gives no
+      process emissions)                            origin: N2O, HFCs, PFCs, SF6, ...
+    biogenic_co2_emissions (no v3 field; kept       "Carbon dioxide, non-fossil",      +1
+      so PACT v2's values can be derived)           "..., biogenic"
+    biogenic_co2_uptake (biogenicCO2Uptake:         "Carbon dioxide, in air", "...,    -1
+      temporary CO2 uptake of biomass in the        from air", "..., resource
+      product at the factory gate)                  correction", CO2 as a resource
+    biogenic_non_co2_emissions (biogenicNonCO2-     "Methane, non-fossil", "...,       +1
+      Emissions: CH4 from land management and       biogenic" (CH4 and any other gas
+      biomass degradation)                          named biogenic)
+    land_use_change_ghg_emissions (landUseChange-   "Carbon dioxide, from soil or      +1
+      GhgEmissions: emissions from land-use         biomass stock", "Methane, from
+      change that cause carbon stock loss)          soil or biomass stock", "...,
+                                                    land transformation"
+    aircraft_ghg_emissions (aircraftGhgEmissions:   the excluding-uptake emissions of  +1
+      aircraft engine use, excluding biogenic       activities and own processes
+      CO2 uptake)                                   tagged `aircraft`
+    packaging_ghg_emissions (packagingGhg-          the excluding-uptake value of      +1
+      Emissions: excluding biogenic CO2 uptake)     inputs flagged `packaging`
+
+Counted nowhere: "Carbon dioxide, to soil or biomass stock" (carbon put into land stocks: a
+removal PACT v3 reports as `landManagementBiogenicCO2Removals`, subject to traceability,
+which the engine does not report, so neither pcf total includes the removals PACT v3 puts
+in them; ecoinvent's IPCC methods count it -1); emissions to water or soil; gases without a
+GWP100 value. Land-use-change and biogenic flows also count in both
+pcf totals; land-use change is not also fossil or biogenic.
 """
 
 from __future__ import annotations
@@ -21,17 +59,10 @@ import globalwarmingpotentials
 
 from lca_engine.errors import ModelError, UnknownGasError
 from lca_engine.model import ElementaryFlow, FlowKind, Origin
+from lca_engine.species import GwpValue, species_table
 
 GWP_SETS = {"AR5": "AR5GWP100", "AR6": "AR6GWP100"}
-
-
-@dataclass(frozen=True, slots=True)
-class GwpValue:
-    """One GWP100 value and where it is published."""
-
-    value: float
-    citation: str
-
+NEWEST_GWP_SET = "AR6"
 
 #: Values that depend on the carbon's origin, which the package's tables do not split.
 #: Fossil methane counts the CO2 its oxidation adds to the atmosphere; methane of biogenic or
@@ -150,7 +181,8 @@ class Method:
     def content_hash(self) -> str:
         specific = ";".join(f"{k}={v.value}" for k, v in sorted(ORIGIN_SPECIFIC.items())
                             if k[0] == self.gwp_set)
-        text = f"{self.gwp_set}|{self.source}|{specific}|{','.join(TABLE_CATEGORIES)}"
+        text = (f"{self.gwp_set}|{self.source}|{specific}|species {species_table().digest}|"
+                f"{','.join(TABLE_CATEGORIES)}")
         return hashlib.sha256(text.encode()).hexdigest()
 
     def gwp(self, gas: str, origin: Origin = Origin.FOSSIL) -> float:
@@ -159,22 +191,30 @@ class Method:
 
     def gwp_value(self, gas: str, origin: Origin = Origin.FOSSIL) -> GwpValue:
         """GWP100 of *gas* of *origin* and its citation: the origin-specific table for
-        methane, the `globalwarmingpotentials` package for every other gas."""
+        methane, the `globalwarmingpotentials` package for the gases it has, the species
+        table (`lca_engine.species`) for the rest. A gas this set holds no value for is
+        given its AR6 value, and the citation says so (PACT v3 then lists both reports in
+        `ipccCharacterizationFactors`)."""
         if gas == "CO2":
             return GwpValue(1.0, "CO2 is the reference gas (1 by definition)")
         split = "fossil" if origin is Origin.FOSSIL else "non-fossil"
         specific = ORIGIN_SPECIFIC.get((self.gwp_set, gas, split))
         if specific is not None:
             return specific
-        table = globalwarmingpotentials.data[GWP_SETS[self.gwp_set]]
-        try:
-            value = float(table[gas])
-        except KeyError:
-            raise UnknownGasError(
-                f"gas {gas!r} has no GWP100 value in IPCC {self.gwp_set}"
-            ) from None
-        return GwpValue(value, f"{_PACKAGE_TABLES[self.gwp_set]}: {gas}, GWP-100 (via "
-                               f"{_gwp_source()})")
+        package = globalwarmingpotentials.data[GWP_SETS[self.gwp_set]]
+        if gas in package:
+            return GwpValue(float(package[gas]), f"{_PACKAGE_TABLES[self.gwp_set]}: {gas}, "
+                                                 f"GWP-100 (via {_gwp_source()})")
+        species = species_table().get(gas)
+        own = None if species is None else species.gwp100(self.gwp_set)
+        if own is not None:
+            return own
+        if species is not None and self.gwp_set != NEWEST_GWP_SET:
+            newest = Method(NEWEST_GWP_SET).gwp_value(gas, origin)
+            return GwpValue(newest.value, f"{newest.citation}; IPCC {self.gwp_set} gives no "
+                                          f"value this engine holds for {gas}, so the AR6 "
+                                          f"value is used")
+        raise UnknownGasError(f"gas {gas!r} has no GWP100 value in IPCC {self.gwp_set}")
 
     def citations(self, keys: Iterable[str]) -> tuple[tuple[str, float, str], ...]:
         """(by-gas key, GWP100, citation) for every key that names one gas: what a result

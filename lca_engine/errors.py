@@ -10,6 +10,7 @@
     │   ├── UnknownGasError             a flow's gas has no GWP value in the chosen IPCC set
     │   ├── DocumentError               a model or background document with a wrong field
     │   └── AllocationError             allocation factors or properties that cannot be used
+    ├── SpeciesTableError               the packaged species table is malformed (an editing slip)
     ├── UnitError
     │   ├── UnknownUnitError            a unit that the registry cannot parse
     │   └── UnitMismatchError           units of different dimensions (kg into kWh)
@@ -53,6 +54,11 @@ class UnknownFlowError(ModelError):
 
 class UnknownGasError(ModelError):
     """An elementary flow names a gas that has no GWP100 value in the chosen IPCC report."""
+
+
+class SpeciesTableError(EngineError):
+    """The packaged greenhouse-gas species table (`lca_engine/data/ghg_species.csv`) has a
+    malformed row: a mistake made when editing it, named by line and column."""
 
 
 class DocumentError(ModelError):

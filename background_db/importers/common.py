@@ -9,7 +9,7 @@ from typing import IO, Any
 from defusedxml import DefusedXmlException, ElementTree
 
 from background_db.errors import DatasetImportError, ImportIssue
-from background_db.ghg import classify_flow
+from background_db.ghg import classify_flow, direction_conflict
 from background_db.records import FlowRecord
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -95,3 +95,15 @@ def flow_record(identifier: str, name: str, unit: str, compartment: str = "",
     """A flow record with its greenhouse-gas classification filled in."""
     gas, origin, kind = classify_flow(name, compartment, cas)
     return FlowRecord(identifier, name, unit, compartment, cas, gas, origin, kind)
+
+
+def check_direction(issues: Issues, location: str, field: str, value: object,
+                    flow: FlowRecord, *, from_nature: bool) -> bool:
+    """Record an issue (and return False) when *flow*'s name, CAS number or compartment says
+    the opposite of the exchange's direction: CO2 taken up from the air written as an
+    emission, or an emitted greenhouse gas written as a resource."""
+    problem = direction_conflict(flow.name, flow.compartment, flow.cas,
+                                 from_nature=from_nature)
+    if problem is not None:
+        issues.add(location, field, value, f"flow {flow.name!r}: {problem}")
+    return problem is None

@@ -15,6 +15,7 @@ from background_db.errors import DatasetImportError, ImportIssue
 from background_db.importers.common import (
     MAX_FILE_BYTES,
     Issues,
+    check_direction,
     flow_record,
     local,
     parse_number,
@@ -286,9 +287,19 @@ def _es2_elementary(exchange: Element, where: str, issues: Issues, flows: _Flows
     place = _child(exchange, "compartment")
     compartment = "/".join(p for p in (_text(place, "compartment"),
                                        _text(place, "subcompartment")) if p)
-    flows.add(flow_record(flow_id, name, unit, compartment, _attr(exchange, "casNumber")),
-              issues, here)
+    flow = flow_record(flow_id, name, unit, compartment, _attr(exchange, "casNumber"))
+    flows.add(flow, issues, here)
+    _check_elementary_direction(flow, _text(exchange, "inputGroup"),
+                                _text(exchange, "outputGroup"), here, issues)
     exchanges.append((flow_id, ElementaryRecord(flow_id, amount, unit, uncertainty)))
+
+
+def _check_elementary_direction(flow: FlowRecord, input_group: str, output_group: str,
+                                where: str, issues: Issues) -> None:
+    """inputGroup 4 takes the flow from nature, outputGroup 4 emits it; neither: unknown."""
+    if "4" in (input_group, output_group):
+        field = "inputGroup" if input_group == "4" else "outputGroup"
+        check_direction(issues, where, field, "4", flow, from_nature=field == "inputGroup")
 
 
 def _es2_shares(products: list[Product], where: str, issues: Issues,
@@ -446,8 +457,9 @@ def _es1_exchange(exchange: Element, where: str, issues: Issues,
         category, sub = _attr(exchange, "category"), _attr(exchange, "subCategory")
         flow_id = f"{name}|{category}|{sub}|{unit}"
         compartment = "/".join(p for p in (category, sub) if p)
-        flows.add(flow_record(flow_id, name, unit, compartment, _attr(exchange, "CASNumber")),
-                  issues, here)
+        flow = flow_record(flow_id, name, unit, compartment, _attr(exchange, "CASNumber"))
+        flows.add(flow, issues, here)
+        _check_elementary_direction(flow, input_group, output, here, issues)
         return key, ElementaryRecord(flow_id, amount, unit, uncertainty)
     if input_group in ("1", "2", "3", "5") or output in ("1", "3"):
         sign = -1.0 if output == "1" else 1.0  # an avoided product is a negative input

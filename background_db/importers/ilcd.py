@@ -23,6 +23,7 @@ from background_db.importers.archive import DATASET_ARCHIVE, Budget, check_membe
 from background_db.importers.common import (
     MAX_FILE_BYTES,
     Issues,
+    check_direction,
     flow_record,
     local,
     parse_number,
@@ -62,8 +63,11 @@ def import_ilcd(path: Path, *, role: DatasetRole = DatasetRole.BASE, name: str |
     - an amount is `resultingAmount` (mean amount times its variable) where present, else
       `meanAmount`, in the reference unit of the flow's reference flow property;
     - a flow without its data set is elementary when its short description ends in an
-      elementary category ("(Emissions to air)", "(Resources from ground)") or names a
-      greenhouse gas; otherwise it is a technosphere exchange of unknown type;
+      elementary category ("(Emissions to air)", "(Resources from ground)"), or is an output
+      named after a greenhouse gas (an emission to air); otherwise (an input named after a
+      gas is a purchase: propane, a refrigerant) a technosphere exchange of unknown type;
+    - an elementary flow whose name or compartment contradicts its `exchangeDirection`
+      (CO2 taken up from air as an Output, an emitted gas as an Input) is refused;
     - a waste output, or an output of unknown type that no allocation names, is read as an
       input of the service that treats it (amount as given, linked by name); a product
       output besides the reference flow is a co-product, and a process with several
@@ -219,7 +223,7 @@ def _name(element: Element | None) -> str:
 @dataclass(frozen=True, slots=True)
 class _Flow:
     name: str
-    kind: str  # elementary | product | waste | unknown (no flow data set to tell)
+    kind: str  # elementary | product | waste | unknown | guessed (see _read_exchanges)
     unit: str = ""
     compartment: str = ""
     cas: str = ""
@@ -245,7 +249,7 @@ class _Flows:
             match = _CATEGORY_NOTE.match(short)
             if match:
                 return _Flow(match.group(1), "elementary", compartment=match.group(2))
-            return _Flow(short, "elementary" if flow_record("", short, "").gas else "unknown")
+            return _Flow(short, "guessed" if flow_record("", short, "").gas else "unknown")
         info = _child(root, "flowInformation", "dataSetInformation")
         category = _child(info, "classificationInformation", "elementaryFlowCategorization")
         kind = _text(root, "modellingAndValidation", "LCIMethod", "typeOfDataSet").lower()
@@ -419,6 +423,12 @@ def _read_exchanges(root: Element, process: str, flows: _Flows,
         if amount is None or not flow_id or direction not in ("Input", "Output"):
             continue
         flow = flows.get(flow_id, _text(ref, "shortDescription"))
+        if flow.kind == "guessed":  # no flow data set: only an output is read as an emission
+            flow = replace(flow, kind="elementary" if direction == "Output" else "unknown")
+        if flow.kind == "elementary":
+            check_direction(issues, where, "exchangeDirection", direction, flow_record(
+                flow_id, flow.name, flow.unit, flow.compartment, flow.cas),
+                from_nature=direction == "Input")
         exchanges.append(_Exchange(
             ex_id, where, flow_id, flow, direction == "Output", amount, (field_name, raw),
             _uncertainty(element, amount, issues, where), _allocations(element, issues, where)))

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from background_db.importers.archive import DATASET_ARCHIVE, Budget, check_members, open_archive
-from background_db.importers.common import Issues, flow_record, parse_number
+from background_db.importers.common import Issues, check_direction, flow_record, parse_number
 from background_db.records import (
     ActivityRecord,
     Dataset,
@@ -307,6 +307,9 @@ class _Process:
             self.flows[flow_id] = flow_record(
                 flow_id, flow_name, str(ref.get("refUnit") or self._ref_unit(full) or unit),
                 self._category(full or ref), str(full.get("cas") or ref.get("cas") or ""))
+        if flow_type == ELEMENTARY:
+            check_direction(self.issues, where, "isInput", flags[0], self.flows[flow_id],
+                            from_nature=flags[0])
         return _Exchange(where, flow_id, flow_name, flow_type, flags,
                          str(raw.get("internalId", "")), amount, unit, uncertainty,
                          str(_dict(raw.get("defaultProvider")).get("@id") or ""))

@@ -23,7 +23,13 @@ from bw_simapro_csv.header import SimaProCSVType, parse_header
 from loguru import logger
 
 from background_db.errors import DatasetImportError
-from background_db.importers.common import MAX_FILE_BYTES, Issues, flow_record, parse_number
+from background_db.importers.common import (
+    MAX_FILE_BYTES,
+    Issues,
+    check_direction,
+    flow_record,
+    parse_number,
+)
 from background_db.records import (
     ActivityRecord,
     Dataset,
@@ -463,7 +469,11 @@ def _exchanges(block: Any, identifier: str, ctx: _Context) -> list[_Exchange]:
                                        ctx.issues, where)
             target = name
             if label in BIOSPHERE:
-                target = ctx.flows.setdefault(*_flow(obj, name, unit, label)).id
+                flow = ctx.flows.setdefault(*_flow(obj, name, unit, label))
+                target = flow.id
+                if label in ("Emissions to air", "Resources"):
+                    check_direction(ctx.issues, where, "section", label, flow,
+                                    from_nature=label == "Resources")
             found.append(_Exchange(label not in BIOSPHERE, target, sign * float(obj["amount"]),
                                    unit, uncertainty))
     return found

@@ -1,7 +1,11 @@
 """The project's own CSV and XLSX templates, which associations fill in by hand.
 
-One row per exchange (input, emission or uptake) of an activity; activity columns may be
-repeated on every row or given on the activity's first row only. The header row is
+One row per exchange of an activity: an input from another activity, an emission to the
+environment, or a resource taken from it; activity columns may be repeated on every row or
+given on the activity's first row only. An `uptake` row is the resource the footprint counts,
+CO2 taken up from the air: a `resource` row of "Carbon dioxide, in air" is the same thing,
+and other resources (water, ores) are recorded but not counted. A flow is recognised by its
+CAS number first, then by its name. The header row is
 bilingual ("activity_id / 活动编号"); a header cell may also hold just the English key or
 just the Chinese label. Row numbers in errors are the spreadsheet's own (header = row 1).
 """
@@ -16,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from background_db.importers.archive import ArchiveLimits, GiB, MiB
-from background_db.importers.common import Issues, flow_record, parse_number
+from background_db.importers.common import Issues, check_direction, flow_record, parse_number
 from background_db.importers.workbook import SheetLimits, open_workbook, sheet_rows
 from background_db.records import (
     ActivityRecord,
@@ -28,6 +32,7 @@ from background_db.records import (
     Provenance,
 )
 from lca_engine.model import DataQuality, FlowKind, Origin, Uncertainty
+from lca_engine.species import normal_cas, species_table
 
 #: (key, Chinese label, required, meaning) in template order.
 COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
@@ -42,11 +47,16 @@ COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
     ("sector", "行业分类", False, "sector classification (GB/T 4754, ISIC, CPC)"),
     ("replaces", "替代活动编号", False, "extensions: id of the national activity replaced"),
     ("tags", "标签", False, "aircraft, packaging (separated by ;)"),
-    ("exchange", "交换类型", False, "input 输入 | emission 排放 | uptake 吸收; empty: none"),
-    ("target", "交换对象", False, "input: provider activity id; emission: flow name"),
+    ("exchange", "交换类型", False, "input 输入 | emission 排放 | resource 资源 | uptake 吸收 "
+     "(CO2 taken up from air); empty: none"),
+    ("target", "交换对象", False, "input: provider activity id; emission, resource, uptake: "
+     "flow name"),
+    ("cas", "CAS号", False, "emission, resource, uptake: CAS number of the substance, e.g. "
+     "124-38-9 (recognised before the name)"),
     ("exchange_amount", "交换数量", False, "amount per reference output"),
     ("exchange_unit", "交换单位", False, "unit of the exchange amount"),
-    ("compartment", "环境介质", False, "emissions: air (default), water, soil"),
+    ("compartment", "环境介质", False, "emissions: air (default), water, soil; resources and "
+     "uptakes: natural resource (default)"),
     ("gas", "温室气体", False, "CO2, CH4, N2O, SF6, ... (recognised from the name if empty)"),
     ("origin", "碳来源", False, "fossil | biogenic | land_use_change"),
     ("gsd", "几何标准差", False, "optional lognormal uncertainty (geometric std. dev.)"),
@@ -62,7 +72,9 @@ COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
 )
 KEYS = tuple(c[0] for c in COLUMNS)
 _EXCHANGE_WORDS = {"input": "input", "输入": "input", "emission": "emission", "排放": "emission",
-                   "uptake": "uptake", "吸收": "uptake"}
+                   "resource": "resource", "资源": "resource", "uptake": "uptake",
+                   "吸收": "uptake"}
+_FROM_NATURE = ("resource", "uptake")
 # A full row of the template is about 1.3 KiB of sheet XML (openpyxl writes it 15:1
 # compressed), so 1 GiB holds some 800,000 of them, and a million rows of the template
 # (XLSX itself stops at 1,048,576) are more than any association types in; 50 columns past
@@ -183,8 +195,8 @@ def _read_row(number: int, values: dict[str, str], activities: dict[str, _Activi
         return
     kind = _EXCHANGE_WORDS.get(kind_text.lower())
     if kind is None:
-        issues.add(where, "exchange", kind_text, "expected input, emission or uptake "
-                   "(输入, 排放, 吸收)")
+        issues.add(where, "exchange", kind_text, "expected input, emission, resource or "
+                   "uptake (输入, 排放, 资源, 吸收)")
         return
     target = values.get("target", "")
     if not target:
@@ -235,13 +247,24 @@ def _uncertainty(text: str, where: str, issues: Issues) -> Uncertainty | None:
 
 def _flow(name: str, unit: str, kind: str, values: dict[str, str], where: str,
           issues: Issues) -> FlowRecord | None:
-    compartment = values.get("compartment") or ("natural resource" if kind == "uptake"
-                                                 else "air")
+    from_nature = kind in _FROM_NATURE
+    compartment = values.get("compartment") or ("natural resource" if from_nature else "air")
+    cas = values.get("cas", "")
+    if cas and not normal_cas(cas):
+        issues.add(where, "cas", cas, "not a CAS number (digits as 124-38-9)")
+        return None
     base = flow_record(f"{name}|{compartment}", name, "kg" if unit in ("kg", "g", "t")
-                       else unit, compartment)
+                       else unit, compartment, normal_cas(cas))
+    if not check_direction(issues, where, "exchange", values.get("exchange", ""), base,
+                           from_nature=from_nature):
+        return None
     gas = values.get("gas") or base.gas
+    if gas and gas not in species_table():
+        issues.add(where, "gas", gas, "not a gas key of the species table (CO2, CH4, N2O, "
+                   "SF6, HFC134a, ...); leave it empty to recognise the gas from CAS and name")
+        return None
     origin_text = values.get("origin", "")
-    default = Origin.BIOGENIC if kind == "uptake" else Origin.FOSSIL
+    default = Origin.BIOGENIC if from_nature else Origin.FOSSIL
     try:
         origin = Origin(origin_text) if origin_text else (
             base.origin if base.gas else (default if gas else Origin.NONE))
@@ -249,13 +272,17 @@ def _flow(name: str, unit: str, kind: str, values: dict[str, str], where: str,
         issues.add(where, "origin", origin_text, "expected fossil, biogenic or "
                    "land_use_change")
         return None
-    if kind == "uptake":
+    if kind == "uptake" or (kind == "resource" and gas):
         if gas != "CO2" or origin not in (Origin.BIOGENIC, Origin.NONE):
-            issues.add(where, "gas", gas or "", "only biogenic CO2 can be an uptake")
+            what = "an uptake" if kind == "uptake" else "a greenhouse-gas resource"
+            issues.add(where, "gas", gas or "", f"only biogenic CO2 can be {what} (CO2 "
+                       "taken up from the air)")
             return None
-        return FlowRecord(base.id, name, base.unit, compartment, "", "CO2", Origin.BIOGENIC,
-                          FlowKind.UPTAKE)
-    return FlowRecord(base.id, name, base.unit, compartment, "", gas or None, origin,
+        return FlowRecord(base.id, name, base.unit, compartment, base.cas, "CO2",
+                          Origin.BIOGENIC, FlowKind.UPTAKE)
+    if kind == "resource":  # water, ores, land: recorded, not a greenhouse-gas flow
+        return FlowRecord(base.id, name, base.unit, compartment, base.cas)
+    return FlowRecord(base.id, name, base.unit, compartment, base.cas, gas or None, origin,
                       FlowKind.EMISSION)
 
 

@@ -245,7 +245,7 @@ class TestValidationReport:
             "&#39;1,500&#39; one and a half or fifteen hundred?)",
             "broken.csv, row 3: field &#39;activity_id&#39;: every row needs the activity id",
             "broken.csv, row 4: field &#39;exchange&#39; value &#39;explode&#39;: expected "
-            "input, emission or uptake (输入, 排放, 吸收)",
+            "input, emission, resource or uptake (输入, 排放, 资源, 吸收)",
         ]
         assert str(app.instance_path) not in report
         assert "/submit" not in report  # nothing to submit

@@ -224,6 +224,17 @@ class TestTinyArchive:
         assert dataset.flows[0].gas == "CO2"
         assert activity.emissions == (ElementaryRecord(CO2, 1850.0, ""),)
 
+    def test_without_flow_data_only_an_output_named_after_a_gas_is_an_emission(
+            self, tmp_path: Path) -> None:
+        fuel = exchange("3", "66666666-0000-0000-0000-000000000000", "propane", "Input", "2")
+        path = tmp_path / "billet.xml"
+        path.write_text(process_xml(STANDARD_EXCHANGES + fuel), encoding="utf-8")
+        dataset = import_ilcd(path)
+        (activity,) = dataset.activities
+        assert [(i.provider_name, i.amount) for i in activity.inputs] == [
+            ("hard coal coke", 450.5), ("propane", 2.0)]  # bought, not taken from nature
+        assert [f.gas for f in dataset.flows] == ["CO2"]
+
     def test_a_waste_output_is_an_input_of_its_treatment(self, tmp_path: Path) -> None:
         waste = exchange("3", SLAG, "blast furnace slag", "Output", "120")
         write_folder(tmp_path, process_xml(STANDARD_EXCHANGES + waste))
@@ -418,7 +429,9 @@ class TestReferenceFixtures:
         gases = {(f.name, f.compartment, f.gas) for f in dataset.flows if f.gas}
         assert gases == {("carbon dioxide", "Emissions to air", "CO2"),
                          ("methane", "Emissions to air", "CH4"),
-                         ("nitrous oxide", "Emissions to air", "N2O")}
+                         ("nitrous oxide", "Emissions to air", "N2O"),
+                         ("dichloromethane", "Emissions to air", "CH2Cl2"),
+                         ("1,2-dichloroethane", "Emissions to air", "CH2ClCH2Cl")}
         assert ("phosphate", "Emissions to water") in {
             (f.name, f.compartment) for f in dataset.flows}
 

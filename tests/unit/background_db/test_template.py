@@ -136,3 +136,73 @@ class TestErrorsNameRowFieldAndValue:
         path.write_bytes(b"this is not a zip")
         with pytest.raises(DatasetImportError, match=r"bad.xlsx.*not a readable XLSX"):
             import_template(path)
+
+
+def emission(activity: str, target: str, cas: str = "", **more: str) -> dict[str, str]:
+    return {"activity_id": activity, "unit": "kg", "exchange": "emission", "target": target,
+            "cas": cas, "exchange_amount": "1", "exchange_unit": "kg", **more}
+
+
+class TestCasAndResourceColumns:
+    @pytest.mark.parametrize(("name", "cas", "gas"), [
+        ("Trichlormethan (solvent losses)", "67-66-3", "CHCl3"),
+        ("MCF degreaser vapour", "71-55-6", "CH3CCl3"),
+        ("fumigant, soil", "000074-83-9", "CH3Br"),
+        ("DCM, paint stripping", "75-09-2", "CH2Cl2"),
+        ("R40 leak", "74-87-3", "CH3Cl"),
+        ("Tetra", "56-23-5", "CCl4"),
+    ])
+    def test_the_cas_column_recognises_a_gas_under_an_unusual_name(
+            self, tmp_path: Path, name: str, cas: str, gas: str) -> None:
+        dataset = import_template(write(tmp_path / "cas.csv", [emission("a", name, cas)]))
+        (flow,) = dataset.flows
+        assert (flow.gas, flow.origin, flow.kind, flow.cas) == (
+            gas, Origin.FOSSIL, FlowKind.EMISSION, cas.lstrip("0"))
+        without = import_template(write(tmp_path / "name.csv", [emission("a", name)]))
+        assert without.flows[0].gas is None  # the name alone says nothing
+
+    def test_a_cas_column_that_is_not_a_cas_number_is_refused(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "bad.csv", [emission("a", "Chloroform", "chloroform")])
+        with pytest.raises(DatasetImportError, match=r"row 2: field 'cas' value 'chloroform'"):
+            import_template(path)
+
+    def test_carbon_dioxide_in_air_written_as_an_emission_is_refused(
+            self, tmp_path: Path) -> None:
+        # it used to become a +1 biogenic CO2 emission without a word
+        path = write(tmp_path / "bad.csv", [emission("a", "Carbon dioxide, in air", "",
+                                                     gas="CO2", origin="biogenic")])
+        with pytest.raises(DatasetImportError) as caught:
+            import_template(path)
+        (issue,) = caught.value.issues
+        assert (issue.location, issue.field, issue.value) == ("row 2", "exchange", "emission")
+        assert "taken up from the air" in issue.message
+
+    @pytest.mark.parametrize("word", ["resource", "资源", "uptake", "吸收"])
+    def test_co2_from_the_air_as_a_resource_or_an_uptake_is_the_same_uptake(
+            self, tmp_path: Path, word: str) -> None:
+        dataset = import_template(write(tmp_path / "r.csv", [
+            {**emission("a", "Carbon dioxide, in air", "124-38-9"), "exchange": word}]))
+        (flow,) = dataset.flows
+        assert (flow.gas, flow.origin, flow.kind, flow.compartment) == (
+            "CO2", Origin.BIOGENIC, FlowKind.UPTAKE, "natural resource")
+
+    def test_another_resource_is_recorded_and_not_a_greenhouse_gas(self, tmp_path: Path) -> None:
+        dataset = import_template(write(tmp_path / "r.csv", [
+            {**emission("a", "Water, well, in ground"), "exchange": "resource"}]))
+        (flow,) = dataset.flows
+        assert (flow.gas, flow.origin) == (None, Origin.NONE)
+        assert dataset.activities[0].emissions[0].amount == 1.0
+
+    @pytest.mark.parametrize(("row", "field", "value"), [
+        ({"exchange": "resource", "target": "Methane, fossil"}, "exchange", "resource"),
+        ({"exchange": "uptake", "target": "Carbon dioxide, fossil"}, "exchange", "uptake"),
+        ({"exchange": "resource", "target": "Water", "gas": "CH4"}, "gas", "CH4"),
+        ({"exchange": "emission", "target": "Refrigerant", "gas": "R134a"}, "gas", "R134a"),
+    ])
+    def test_an_emitted_gas_as_a_resource_or_an_unknown_gas_key_is_refused(
+            self, tmp_path: Path, row: dict[str, str], field: str, value: str) -> None:
+        path = write(tmp_path / "bad.csv", [{**emission("a", ""), **row}])
+        with pytest.raises(DatasetImportError) as caught:
+            import_template(path)
+        (issue,) = caught.value.issues
+        assert (issue.location, issue.field, issue.value) == ("row 2", field, value)
