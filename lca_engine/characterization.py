@@ -65,8 +65,10 @@ GWP_SETS = {"AR5": "AR5GWP100", "AR6": "AR6GWP100"}
 NEWEST_GWP_SET = "AR6"
 
 #: Values that depend on the carbon's origin, which the package's tables do not split.
-#: Fossil methane counts the CO2 its oxidation adds to the atmosphere; methane of biogenic or
-#: land-use origin does not (that carbon was taken up from the air first).
+#: Fossil methane counts the CO2 its oxidation adds to the atmosphere, and so does methane
+#: from soil or biomass stocks lost to land-use change (stored carbon, as ecoinvent's IPCC
+#: 2021 method also treats it); biogenic methane does not: its carbon was taken up from the
+#: air just before.
 ORIGIN_SPECIFIC: dict[tuple[str, str, str], GwpValue] = {
     ("AR6", "CH4", "fossil"): GwpValue(
         29.8, "IPCC AR6 WG1 (2021), Chapter 7, Table 7.15: CH4-fossil, GWP-100"),
@@ -197,7 +199,9 @@ class Method:
         `ipccCharacterizationFactors`)."""
         if gas == "CO2":
             return GwpValue(1.0, "CO2 is the reference gas (1 by definition)")
-        split = "fossil" if origin is Origin.FOSSIL else "non-fossil"
+        # carbon from a stock (fossil, or soil and biomass lost to land-use change) adds the
+        # CO2 of its oxidation; only recently fixed, biogenic carbon does not
+        split = "non-fossil" if origin is Origin.BIOGENIC else "fossil"
         specific = ORIGIN_SPECIFIC.get((self.gwp_set, gas, split))
         if specific is not None:
             return specific
