@@ -67,12 +67,18 @@ def _shown(value: Any) -> str:
             type(value).__name__)
 
 
+def _nearest(key: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """The allowed keys most like *key*: the nearest, and a second only as near as it."""
+    scored = [(difflib.SequenceMatcher(None, key, k).ratio(), k)
+              for k in difflib.get_close_matches(key, allowed, n=2)]
+    return tuple(k for score, k in scored if score >= scored[0][0] - 0.05)
+
+
 def _unknown_key(key: Any, path: str, source: str, place: Place) -> UnknownKeyError:
     allowed = tuple(sorted(place.keys))
     suggestions: tuple[str, ...] = ()
     if isinstance(key, str) and len(key) <= _SUGGESTED_LENGTH:
-        suggestions = tuple(difflib.get_close_matches(key, allowed, n=2)) or tuple(
-            difflib.get_close_matches(key.lower(), allowed, n=2))
+        suggestions = _nearest(key, allowed) or _nearest(key.lower(), allowed)
     hint = (f"did you mean {' or '.join(map(repr, suggestions))}?" if suggestions
             else f"expected one of {', '.join(allowed)}")
     prefix = f"{source}: " if source else ""

@@ -107,6 +107,15 @@ class TestShippedFiles:
             load(path))]
         assert errors == []
 
+    def test_the_readmes_example_validates_and_parses(self) -> None:
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        section = readme[readme.index("### Product model format"):]
+        block = section[section.index("```yaml\n") + 8:]
+        document = yaml.safe_load(block[:block.index("```")])
+        assert [f"{e.json_path}: {e.message}" for e in validator(
+            PRODUCT_MODEL_SCHEMA).iter_errors(document)] == []
+        assert product_model_from_document(document).processes[0].id == "galvanising"
+
     def test_a_misspelt_key_fails_the_schema_too(self) -> None:
         document = load(ROOT / "examples" / "steel-bracket.yaml")
         document["processes"][1]["emisions"] = document["processes"][1].pop("emissions")
@@ -193,7 +202,13 @@ class TestUnknownKeys:
          "model.yaml: unknown key 'prodcut' at the top level; did you mean 'product'?"),
         (lambda d: d["product"].__setitem__("declared_amout", 1),
          "model.yaml: unknown key 'declared_amout' at product; did you mean "
-         "'declared_amount' or 'declared_unit'?"),
+         "'declared_amount'?"),
+        (lambda d: d["suppliers"][0].__setitem__("pcf_excluding_biogenic", 3.2),
+         "model.yaml: unknown key 'pcf_excluding_biogenic' at suppliers[0]; did you mean "
+         "'pcf_excluding_biogenic_uptake'?"),
+        (lambda d: d["suppliers"][0].__setitem__("pcf_biogenic_uptake", 3.2),
+         "model.yaml: unknown key 'pcf_biogenic_uptake' at suppliers[0]; did you mean "
+         "'pcf_including_biogenic_uptake' or 'pcf_excluding_biogenic_uptake'?"),
         (lambda d: d["processes"][2].__setitem__("emisions", []),
          "model.yaml: unknown key 'emisions' at processes[2]; did you mean 'emissions'?"),
         (lambda d: d["processes"][1]["inputs"][1]["from"].__setitem__("suplier", "x"),

@@ -85,7 +85,7 @@ class TestFootprintCommand:
 
     @pytest.mark.parametrize(("mutate", "where"), [
         (lambda d: d["product"].__setitem__("referense_process", "forming"),
-         "product; did you mean 'reference_process' or 'reference_product'?"),
+         "product; did you mean 'reference_process'?"),
         (lambda d: d["processes"][0]["inputs"][0]["from"].__setitem__(
             "backgroud", d["processes"][0]["inputs"][0]["from"].pop("background")),
          "processes[0].inputs[0].from; did you mean 'background'?"),
