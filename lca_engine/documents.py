@@ -2,18 +2,30 @@
 
 The engine reads no files: callers load the text and pass the parsed mapping. Every error
 names the field's path and value, e.g. `processes[1].inputs[0].unit: expected text, got 5`.
-The format is documented in the README ("Product model format").
+Each mapping may hold only the keys its schema (`document_schema`) names there; any other is
+refused with the nearest allowed ones: `unknown key 'emisions' at processes[2]; did you mean
+'emissions'?`. The format is documented in the README ("Product model format").
 """
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 import reprlib
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from lca_engine.errors import DocumentError
+from lca_engine.document_schema import (
+    CATEGORY_FIELDS,
+    DECIMAL_PATTERN,
+    MODEL_FORMAT,
+    PLACES,
+    QUALITY_FIELDS,
+    Place,
+)
+from lca_engine.errors import DocumentError, UnknownKeyError
 from lca_engine.model import (
     Allocation,
     AllocationMethod,
@@ -36,11 +48,9 @@ from lca_engine.model import (
 
 _E = TypeVar("_E", bound=StrEnum)
 
-_CATEGORY_FIELDS = (
-    "pcf_excluding_biogenic_uptake", "pcf_including_biogenic_uptake", "fossil_ghg_emissions",
-    "biogenic_co2_emissions", "biogenic_co2_uptake", "biogenic_non_co2_emissions",
-    "land_use_change_ghg_emissions", "aircraft_ghg_emissions", "packaging_ghg_emissions",
-)
+_DECIMAL = re.compile(DECIMAL_PATTERN)
+#: a key longer than this is shown, not compared with the allowed ones
+_SUGGESTED_LENGTH = 100
 
 
 _SHOWN = reprlib.Repr()
@@ -57,13 +67,46 @@ def _shown(value: Any) -> str:
             type(value).__name__)
 
 
-class _Node:
-    """A position in a parsed document, for reading typed fields with path-named errors."""
+def _nearest(key: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """The allowed keys most like *key*: the nearest, and a second only as near as it."""
+    scored = [(difflib.SequenceMatcher(None, key, k).ratio(), k)
+              for k in difflib.get_close_matches(key, allowed, n=2)]
+    return tuple(k for score, k in scored if score >= scored[0][0] - 0.05)
 
-    def __init__(self, value: Any, path: str, source: str = "") -> None:
+
+def _unknown_key(key: Any, path: str, source: str, place: Place) -> UnknownKeyError:
+    allowed = tuple(sorted(place.keys))
+    suggestions: tuple[str, ...] = ()
+    if isinstance(key, str) and len(key) <= _SUGGESTED_LENGTH:
+        suggestions = _nearest(key, allowed) or _nearest(key.lower(), allowed)
+    hint = (f"did you mean {' or '.join(map(repr, suggestions))}?" if suggestions
+            else f"expected one of {', '.join(allowed)}")
+    prefix = f"{source}: " if source else ""
+    return UnknownKeyError(f"{prefix}unknown key {_shown(key)} at {path or 'the top level'}; "
+                           f"{hint}", path=path, key=key, suggestions=suggestions,
+                           allowed=allowed)
+
+
+class _Node:
+    """A position in a parsed document, for reading typed fields with path-named errors.
+    A node read as a place of the schema (`record`) reads only the keys the schema names."""
+
+    def __init__(self, value: Any, path: str, source: str = "",
+                 place: Place | None = None) -> None:
         self.value = value
         self.path = path
         self.source = source
+        self.place = place
+
+    def record(self, name: str) -> _Node:
+        """This node as the mapping *name* of the schema: a key the schema does not name
+        there is an UnknownKeyError suggesting the nearest allowed keys."""
+        place = PLACES[name]
+        if not place.open:
+            for key in self.mapping():
+                if key not in place.keys:
+                    raise _unknown_key(key, self.path, self.source, place)
+        return _Node(self.value, self.path, self.source, place)
 
     def fail(self, message: str) -> DocumentError:
         prefix = f"{self.source}: " if self.source else ""
@@ -83,11 +126,14 @@ class _Node:
         return found
 
     def child(self, key: str) -> _Node:
+        if self.place is not None and not (self.place.open or key in self.place.keys):
+            raise AssertionError(f"the parser reads {key!r}, which the schema does not name "
+                                 f"in {self.place.name}")  # a bug here, not in the document
         path = f"{self.path}.{key}" if self.path else key
         return _Node(self.mapping().get(key), path, self.source)
 
     def has(self, key: str) -> bool:
-        return self.mapping().get(key) is not None
+        return self.child(key).value is not None
 
     def items(self, key: str, *, required: bool = False) -> list[_Node]:
         node = self.child(key)
@@ -116,7 +162,7 @@ class _Node:
             if default is None:
                 raise node.fail("is required")
             return default
-        if isinstance(value, bool):
+        if isinstance(value, bool) or (isinstance(value, str) and not _DECIMAL.fullmatch(value)):
             raise node.fail(f"expected a number, got {_shown(value)}")
         try:
             number = float(value)
@@ -150,6 +196,7 @@ class _Node:
 
 
 def _flow(node: _Node) -> ElementaryFlow:
+    node = node.record("Flow")
     gas = node.child("gas").value
     if gas is not None and (not isinstance(gas, str) or not gas.strip()):
         raise node.child("gas").fail(f"expected a gas formula such as CO2, got {_shown(gas)}")
@@ -165,7 +212,8 @@ def _flow(node: _Node) -> ElementaryFlow:
 
 
 def _link(node: _Node) -> Link:
-    kinds = [k for k in LinkKind if node.has(k.value)]
+    node = node.record("Link")
+    kinds = [k for k in LinkKind if k.value in node.mapping()]  # null too: it names one
     if len(kinds) != 1:
         raise node.fail("name exactly one provider: background, process or supplier, "
                         f"got {_shown(node.value)}")
@@ -179,6 +227,7 @@ def _link(node: _Node) -> Link:
 def _uncertainty(node: _Node) -> Uncertainty | None:
     if node.value is None:
         return None
+    node = node.record("Uncertainty")
     distribution = node.text("distribution")
     params = tuple(sorted((k, node.number(k)) for k in node.names() if k != "distribution"))
     return Uncertainty(distribution, params)
@@ -187,8 +236,9 @@ def _uncertainty(node: _Node) -> Uncertainty | None:
 def _quality(node: _Node) -> DataQuality | None:
     if node.value is None:
         return None
+    node = node.record("Quality")
     ratings = {}
-    for key in ("technological", "temporal", "geographical", "completeness", "reliability"):
+    for key in QUALITY_FIELDS:
         if node.has(key):
             value = node.number(key)
             if not 1 <= value <= 5:
@@ -198,6 +248,7 @@ def _quality(node: _Node) -> DataQuality | None:
 
 
 def _input(node: _Node) -> TechnosphereInput:
+    node = node.record("Input")
     return TechnosphereInput(
         name=node.text("name"),
         amount=node.number("amount"),
@@ -211,6 +262,7 @@ def _input(node: _Node) -> TechnosphereInput:
 
 
 def _emission(node: _Node) -> Emission:
+    node = node.record("Emission")
     return Emission(
         flow=node.text("flow"),
         amount=node.number("amount"),
@@ -221,6 +273,7 @@ def _emission(node: _Node) -> Emission:
 
 
 def _product(node: _Node) -> ProductOutput:
+    node = node.record("Output")
     properties = node.child("properties")
     props = () if properties.value is None else tuple(
         sorted((k, properties.number(k)) for k in properties.names()))
@@ -240,6 +293,7 @@ def _allocation(node: _Node) -> Allocation | None:
         return None
     if isinstance(node.value, str):
         node = _Node({"method": node.value}, node.path, node.source)
+    node = node.record("Allocation")
     method = node.choice("method", AllocationMethod, AllocationMethod.MASS)
     factors = node.child("factors")
     pairs = () if factors.value is None else tuple(
@@ -249,10 +303,15 @@ def _allocation(node: _Node) -> Allocation | None:
     return Allocation(method, pairs)
 
 
-def _process(node: _Node) -> Process:
+def _tags(node: _Node) -> frozenset[str]:
     tags = node.child("tags").value or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise node.child("tags").fail(f"expected a list of text, got {_shown(tags)}")
+    return frozenset(tags)
+
+
+def _process(node: _Node) -> Process:
+    node = node.record("Process")
     return Process(
         id=node.text("id"),
         name=node.text("name", node.text("id")),
@@ -261,17 +320,25 @@ def _process(node: _Node) -> Process:
         emissions=tuple(_emission(e) for e in node.items("emissions")),
         allocation=_allocation(node.child("allocation")),
         location=node.text("location", ""),
-        tags=frozenset(tags),
+        tags=_tags(node),
     )
 
 
 def _supplier(node: _Node) -> SupplierFootprint:
-    values = tuple((k, node.number(k)) for k in _CATEGORY_FIELDS if node.has(k))
+    node = node.record("Supplier")
+    values = tuple((k, node.number(k)) for k in CATEGORY_FIELDS if node.has(k))
     if not values:
         raise node.fail("a supplier footprint needs at least pcf_excluding_biogenic_uptake")
     pds = node.number("primary_data_share") if node.has("primary_data_share") else None
     if pds is not None and not 0 <= pds <= 100:
         raise node.child("primary_data_share").fail(f"a share is 0 to 100, got {_shown(pds)}")
+    published = node.child("published_footprint")  # the portal's; the engine only checks it
+    number = published.value
+    if number is not None and not (
+            (isinstance(number, int) and not isinstance(number, bool) and number >= 1)
+            or (isinstance(number, float) and number.is_integer() and number >= 1)):
+        raise published.fail(f"expected the number of a published footprint, got "
+                             f"{_shown(number)}")
     return SupplierFootprint(
         id=node.text("id"),
         company=node.text("company"),
@@ -284,10 +351,23 @@ def _supplier(node: _Node) -> SupplierFootprint:
     )
 
 
+def _carried(root: _Node) -> None:
+    """Check the keys a product model carries for its readers, which the engine does not
+    use: the portal's `format` and `release`, and `pcf footprint`'s `background`."""
+    form = root.child("format")
+    if form.value is not None and form.value != MODEL_FORMAT:
+        raise form.fail(f"expected {MODEL_FORMAT}, got {_shown(form.value)}")
+    release = root.child("release")
+    if release.value is not None and not isinstance(release.value, str):
+        raise release.fail(f"expected text such as name@version, got {_shown(release.value)}")
+    root.text("background", "-")
+
+
 def product_model_from_document(document: Any, source: str = "") -> ProductModel:
-    """Build a ProductModel from a parsed product-model document."""
-    root = _Node(document, "", source)
-    product = root.child("product")
+    """Build a ProductModel from a parsed product-model document (see `document_schema`)."""
+    root = _Node(document, "", source).record("ProductModel")
+    _carried(root)
+    product = root.child("product").record("Header")
     return ProductModel(
         id=product.text("id"),
         name=product.text("name"),
@@ -301,34 +381,35 @@ def product_model_from_document(document: Any, source: str = "") -> ProductModel
     )
 
 
+def _activity_input(node: _Node) -> TechnosphereInput:
+    node = node.record("ActivityInput")
+    provider = node.text("provider")
+    return TechnosphereInput(
+        name=node.text("name", provider), amount=node.number("amount"),
+        unit=node.text("unit"), link=Link(LinkKind.BACKGROUND, provider),
+        uncertainty=_uncertainty(node.child("uncertainty")),
+    )
+
+
 def _activity(node: _Node) -> Process:
-    inputs = []
-    for item in node.items("inputs"):
-        provider = item.text("provider")
-        inputs.append(TechnosphereInput(
-            name=item.text("name", provider), amount=item.number("amount"),
-            unit=item.text("unit"), link=Link(LinkKind.BACKGROUND, provider),
-            uncertainty=_uncertainty(item.child("uncertainty")),
-        ))
-    tags = node.child("tags").value or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise node.child("tags").fail(f"expected a list of text, got {_shown(tags)}")
+    node = node.record("Activity")
+    inputs = tuple(_activity_input(i) for i in node.items("inputs"))
     identifier = node.text("id")
     return Process(
         id=identifier,
         name=node.text("name", identifier),
         products=(ProductOutput(identifier, node.text("product", node.text("name", identifier)),
                                 node.number("amount", 1.0), node.text("unit")),),
-        inputs=tuple(inputs),
+        inputs=inputs,
         emissions=tuple(_emission(e) for e in node.items("emissions")),
         location=node.text("location", ""),
-        tags=frozenset(tags),
+        tags=_tags(node),
     )
 
 
 def background_from_document(document: Any, source: str = "") -> BackgroundSystem:
-    """Build a BackgroundSystem from a parsed background document."""
-    root = _Node(document, "", source)
+    """Build a BackgroundSystem from a parsed background document (see `document_schema`)."""
+    root = _Node(document, "", source).record("Background")
     return BackgroundSystem(
         flows=tuple(_flow(f) for f in root.items("flows", required=True)),
         activities=tuple(_activity(a) for a in root.items("activities", required=True)),

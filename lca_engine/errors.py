@@ -9,6 +9,7 @@
     │   ├── UnknownFlowError            an emission names an elementary flow that does not exist
     │   ├── UnknownGasError             a flow's gas has no GWP value in the chosen IPCC set
     │   ├── DocumentError               a model or background document with a wrong field
+    │   │   └── UnknownKeyError         a key the document's schema does not name there
     │   └── AllocationError             allocation factors or properties that cannot be used
     ├── SpeciesTableError               the packaged species table is malformed (an editing slip)
     ├── UnitError
@@ -64,6 +65,20 @@ class SpeciesTableError(EngineError):
 class DocumentError(ModelError):
     """A product-model or background document has a missing or malformed field; the message
     gives the field's path, such as `processes[2].inputs[0].amount`."""
+
+
+class UnknownKeyError(DocumentError):
+    """A document has a key its schema (`lca_engine.document_schema`) does not name at that
+    place, such as a misspelt `emisions`; *suggestions* are the allowed keys it resembles.
+    (The fields default so that the error rebuilds from its message alone, as job queues do.)"""
+
+    def __init__(self, message: str, *, path: str = "", key: object = None,
+                 suggestions: tuple[str, ...] = (), allowed: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.path = path
+        self.key = key
+        self.suggestions = suggestions
+        self.allowed = allowed
 
 
 class AllocationError(ModelError):

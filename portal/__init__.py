@@ -96,6 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         home,
         products,
         publishing,
+        schemas,
         verify,
         wellknown,
     )
@@ -103,7 +104,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     navigation: list[tuple[str, str, tuple[Any, ...]]] = []
     for module in (auth, home, publishing, products, rules, certification, grading, wellknown,
-                   verify):
+                   verify, schemas):
         app.register_blueprint(module.blueprint)
         navigation.extend(getattr(module, "NAV", []))
     from portal.blueprints import api, api_products  # noqa: PLC0415
@@ -111,6 +112,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     rest = Api(app)
     rest.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     rest.spec.options["security"] = [{"bearer": []}]
+    schemas.register_components(rest.spec)  # the model document the bodies refer to
     for module in (api, api_products):
         csrf.exempt(module.blueprint)
         rest.register_blueprint(module.blueprint)

@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from lca_engine.characterization import DEFAULT_GWP_SET, GWP_SETS
+from portal.blueprints.schemas import DOCUMENT_REF
 from portal.services.products import FIELD_SCHEMA
 from portal.web import MAX_ID
 
@@ -74,14 +75,18 @@ class ModelSchema(Schema):
     model_hash = fields.String()
     created_at = UtcDateTime(allow_none=True)
     document = fields.Dict(metadata={
+        "allOf": [{"$ref": DOCUMENT_REF}],
         "description": "the product-model document: format, release (name@version), "
-                       "product, suppliers, flows, processes"})
+                       "product, suppliers, flows, processes (JSON Schema: "
+                       "/api/schemas/product-model.json)"})
 
 
 class ModelPutSchema(Schema):
     document = fields.Dict(required=True, metadata={
+        "allOf": [{"$ref": DOCUMENT_REF}],
         "description": "the whole new document; the product's id, name and declared unit "
-                       "in its header are the product's own"})
+                       "in its header are the product's own. A key the schema does not name "
+                       "is refused (422 naming its path and the nearest allowed keys)"})
     base_version = fields.Integer(
         required=True, validate=validate.Range(min=0, max=MAX_ID),
         metadata={"description": "the version this document was edited from (0 for the first)"})

@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from lca_engine import product_model_from_document
+from lca_engine.document_schema import MODEL_FORMAT, PLACES
 from lca_engine.errors import EngineError
 from portal.services.errors import InvalidInput, NotFound
 from portal.services.model_specs import (
@@ -26,7 +27,7 @@ from portal.services.model_specs import (
 )
 
 Document = dict[str, Any]
-FORMAT = "pcf-portal-model/1"
+FORMAT = MODEL_FORMAT
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,9 @@ def replace_model(*, processes: list[dict[str, Any]], suppliers: list[dict[str, 
     return Edit("upload", source, apply)
 
 
-DOCUMENT_KEYS = ("format", "release", "product", "suppliers", "flows", "processes")
+#: what a stored document holds: the schema's top-level keys but `pcf footprint`'s background
+#: file (a model in the portal is computed with its release)
+DOCUMENT_KEYS = tuple(sorted(PLACES["ProductModel"].keys - {"background"}))
 #: the most own processes a model may have: a foreground this large already takes seconds
 #: to check and save (about 3 s at 10,000 on a 2-core machine); larger upstream systems
 #: belong in a background dataset or in suppliers' published footprints
@@ -333,19 +336,16 @@ def _depth(value: Any) -> int:
 def replace_document(new: Document) -> Edit:
     """Replace the whole document (the JSON API's PUT). The header's id, name and declared
     unit stay the product's own; the release stays unless *new* names one. A document the
-    engine cannot read is refused naming the path and value."""
+    engine cannot read is refused naming the path and value; a key the schema does not name
+    there, naming the path and the keys it resembles."""
     def apply(document: Document, _ctx: EditContext) -> None:
         if _depth(new) > MAX_DEPTH:  # before anything copies, compares or shows it
             raise InvalidInput({"document": _(
                 "The document nests more than %(limit)s levels deep.", limit=MAX_DEPTH)})
-        unknown = sorted(set(new) - set(DOCUMENT_KEYS))
-        if new.get("format", FORMAT) != FORMAT:
-            unknown.append(f"format {new['format']!r}")
-        if unknown:
+        if "background" in new:
             raise InvalidInput({"document": _(
-                "Not part of a model document: %(value)s. A model document has %(keys)s "
-                "(format %(format)s).", value=", ".join(unknown),
-                keys=", ".join(DOCUMENT_KEYS), format=FORMAT)})
+                "A model in the portal is computed with its release (release: name@version); "
+                "background names a file for pcf footprint. Leave it out.")})
         check_size(new.get("processes"))
         header = new.get("product") or {}
         placeholder = {"id": "-", "name": "-", "declared_unit": "-", "reference_process": "-"}

@@ -4,6 +4,7 @@ writes the current model; `model_upload` reads it back."""
 
 from __future__ import annotations
 
+import difflib
 import io
 from contextlib import closing
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from background_db.errors import Cap, DatasetImportError, Refusal, UnsafeArchiveError
 from background_db.importers.archive import ArchiveLimits, MiB
@@ -166,9 +168,66 @@ def read_sheets(data: bytes, issues: list[Issue]) -> dict[str, list[tuple[int, R
     return found
 
 
-def _rows(name: str, columns: tuple[tuple[str, str, bool, str], ...], sheet: Any,
-          issues: list[Issue]) -> list[tuple[int, Row]]:
+Columns = tuple[tuple[str, str, bool, str], ...]
+
+
+def _suggested(text: str, columns: Columns) -> list[str]:
+    """The keys of the columns whose names are nearest to *text* or to one of its parts: the
+    nearest, and a second only as near (none for a text longer than any header, which is no
+    misspelling of one)."""
+    if len(text) > 100:
+        return []
+    parts = [text.lower(), *(p.strip().lower() for p in text.split("/") if p.strip())]
+    scored = sorted(((max(difflib.SequenceMatcher(None, part, name.lower()).ratio()
+                          for part in parts for name in (k, zh, header(k, zh))), k)
+                     for k, zh, *_r in columns), reverse=True)
+    best = scored[0][0]
+    return [k for score, k in scored[:2] if score >= max(0.6, best - 0.05)]
+
+
+def _header(name: str, columns: Columns, number: int, cells: tuple[Any, ...],
+            issues: list[Issue]) -> list[str | None]:
+    """The column key of each header cell: a header names its column by its key, its Chinese
+    name or both (`key / 中文`). A header naming no column (with the nearest ones suggested),
+    two columns, or a column already named is an issue naming sheet, row and column."""
+    names = {k: k for k, *_r in columns} | {zh: k for k, zh, *_r in columns}
+    headers = {k: header(k, zh) for k, zh, *_r in columns}
+    keys: list[str | None] = []
+    suggested: list[str] = []
+    for i, cell in enumerate(cells):
+        text, column = text_of(cell), get_column_letter(i + 1)
+        found = [names.get(part.strip()) or names.get(part.strip().lower())
+                 for part in text.split(" / ")] if text else []
+        key = found[0] if found and len(set(found)) == 1 else None
+        if text and None in found:
+            nearest = _suggested(text, columns)
+            suggested += nearest
+            issues.append(Issue(name, number, column, text, _(
+                "Unknown column; did you mean %(suggestion)s?", suggestion=_(" or ").join(
+                    f"'{headers[k]}'" for k in nearest)) if nearest else _(
+                "Unknown column; the guide sheet lists the columns of each sheet.")))
+        elif text and key is None:
+            named = [headers[k] for k in dict.fromkeys(found) if k]  # two or more
+            issues.append(Issue(name, number, column, text, _(
+                "The header names two columns: %(first)s and %(second)s.",
+                first=named[0], second=named[1])))
+        elif key is not None and key in keys:
+            issues.append(Issue(name, number, column, text, _(
+                "The column appears twice in the header row.")))
+            key = None
+        keys.append(key)
+    for key, _zh, required, _e in columns:
+        if required and key not in keys and key not in suggested:  # else said just above
+            issues.append(Issue(name, number, key, "", _(
+                "The required column is missing from the header row.")))
+    return keys
+
+
+def _rows(name: str, columns: Columns, sheet: Any, issues: list[Issue]
+          ) -> list[tuple[int, Row]]:
     keys: list[str | None] | None = None
+    headed: set[int] = set()
+    unnamed: set[int] = set()  # columns without a header holding a value (reported once)
     rows: list[tuple[int, Row]] = []
     number = 0
     try:
@@ -177,14 +236,15 @@ def _rows(name: str, columns: tuple[tuple[str, str, bool, str], ...], sheet: Any
                 if all(text_of(c) == "" for c in cells):
                     continue
                 if keys is None:
-                    known = {k: k for k, *_rest in columns} | {z: k for k, z, *_r in columns}
-                    keys = [known.get(text_of(c).split(" / ")[0].strip().lower())
-                            or known.get(text_of(c).split(" / ")[-1].strip()) for c in cells]
-                    for key, _zh, required, _e in columns:
-                        if required and key not in keys:
-                            issues.append(Issue(name, number, key, "", _(
-                                "The required column is missing from the header row.")))
+                    keys = _header(name, columns, number, cells, issues)
+                    headed = {i for i, c in enumerate(cells) if text_of(c)}
                     continue
+                for i, cell in enumerate(cells):
+                    if i not in headed and i not in unnamed and text_of(cell):
+                        unnamed.add(i)
+                        issues.append(Issue(name, number, get_column_letter(i + 1),
+                                            text_of(cell), _(
+                            "A value in a column without a header.")))
                 if len(rows) >= MAX_ROWS:
                     issues.append(Issue(name, number, "", "", _(
                         "At most %(count)s rows per sheet.", count=MAX_ROWS)))

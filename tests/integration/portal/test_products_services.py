@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -17,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from background_db.compile import compile_release
 from lca_engine import compute_footprint, product_model_from_document
+from lca_engine.document_schema import PRODUCT_MODEL_SCHEMA
 from lca_engine.hashing import model_hash
+from portal.blueprints.schemas import portal_model_schema
 from portal.db.models import (
     AuditEvent,
     FootprintRecord,
@@ -47,6 +50,16 @@ from .test_products_fixtures import (
 )
 
 CO2 = "Carbon dioxide, fossil|air"
+
+
+def conforms(document: dict[str, object], *, stored: bool = True) -> None:
+    """*document* is valid under the portal's variant of the product-model schema (the API's)
+    and, when it is a *stored* version, under the shipped schema itself."""
+    for schema in (portal_model_schema(), PRODUCT_MODEL_SCHEMA) if stored else (
+            portal_model_schema(),):
+        errors = [f"{e.json_path}: {e.message}" for e in jsonschema.Draft202012Validator(
+            schema).iter_errors(document)]
+        assert errors == []
 
 
 @contextmanager
@@ -209,6 +222,32 @@ class TestModelVersions:
         assert audited == ["product_model.add_process", "product_model.add_input",
                            "product_model.add_input", "product_model.add_emission"]
 
+    def test_every_document_the_editing_writes_conforms_to_the_schema(
+            self, products_app: Flask) -> None:
+        user = enterprise_user(products_app, "a@one.cn", "One")
+        product_id = new_product(products_app, user)
+        forming(products_app, user, product_id)
+        for change in (
+                md.add_coproduct("forming", ms.ProductSpec(
+                    "offcut", "offcut", 0.1, "kg", {"mass": 1.0, "price": 0.2},
+                    "hot-rolled-coil-shanxi"), "mass"),
+                md.set_allocation("forming", "factors", {"bracket": 0.95, "offcut": 0.05}),
+                md.add_process(id="packing", name="packing", location="", tags=("packaging",),
+                               product=ms.ProductSpec("packed", "", 1, "kg")),
+                md.add_input("packing", ms.InputSpec("bracket", 1, "kg", "process", "forming",
+                                                     "bracket", packaging=True)),
+                md.set_settings(release=FIRST, reference_process="packing",
+                                reference_product="packed"),
+                md.replace_background(GRID, GREEN)):
+            edit(products_app, user, product_id, change)
+        with uow(products_app) as session:
+            versions = list(session.scalars(select(ProductModelVersion).where(
+                ProductModelVersion.product_id == product_id)))
+        assert len(versions) == 10
+        for version in versions:
+            conforms(stored_document(products_app, version.id))
+        conforms(md.empty_document(), stored=False)  # what GET answers before a version
+
     def test_an_input_that_does_not_compute_is_refused_naming_process_and_value(
             self, products_app: Flask) -> None:
         user = enterprise_user(products_app, "a@one.cn", "One")
@@ -352,7 +391,9 @@ class TestSuppliers:
         forming(products_app, buyer, product_id)
         version = edit(products_app, buyer, product_id, md.add_input("forming", ms.InputSpec(
             "zinc", 0.05, "kg", "supplier", str(published_id))))
-        (entry,) = stored_document(products_app, version.id)["suppliers"]
+        document = stored_document(products_app, version.id)
+        conforms(document)  # the supplier entry with its published_footprint number
+        (entry,) = document["suppliers"]
         assert entry["company"] == "Zinc"
         assert entry["pcf_excluding_biogenic_uptake"] == float(record.headline)
 

@@ -14,7 +14,8 @@ PUBLIC = {"auth.login", "auth.register", "static", "api-docs.openapi_json",
           "wellknown.jwks", "wellknown.did_document", "verify.label", "verify.qr_code",
           "verify.label_image", "verify.checkpoint", "verify.proof", "verify.label_token",
           "verify.bundle", "verify.label_json", "verify.status_list", "verify.consistency",
-          "verify.leaf", "wellknown.trust_list_jwt", "wellknown.trust_list_json"}
+          "verify.leaf", "wellknown.trust_list_jwt", "wellknown.trust_list_json",
+          "schemas.product_model", "schemas.background"}
 
 
 def concrete(rule: str) -> str:

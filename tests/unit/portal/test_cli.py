@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -63,6 +65,58 @@ class TestFootprintCommand:
         assert "process 'slitting'" in result.output
         assert "'kWh' to 'kg'" in result.output
         assert "Traceback" not in result.output
+
+    @pytest.mark.parametrize("suffix", [".yaml", ".json"])
+    def test_a_misspelt_key_exits_2_naming_its_place_and_the_key_meant(
+            self, tmp_path: Path, suffix: str) -> None:
+        document = yaml.safe_load(MODEL.read_text(encoding="utf-8"))
+        galvanising = document["processes"][1]
+        galvanising["emisions"] = galvanising.pop("emissions")  # once a footprint of 0
+        model = tmp_path / f"model{suffix}"
+        model.write_text(json.dumps(document) if suffix == ".json" else yaml.safe_dump(
+            document, allow_unicode=True), encoding="utf-8")
+        result = CliRunner().invoke(main, ["footprint", str(model), "--background",
+                                           str(EXAMPLES / "background-demo.yaml")])
+        assert result.exit_code == 2
+        assert result.stderr.splitlines() == [
+            f"Error: {model}: unknown key 'emisions' at processes[1]; did you mean "
+            "'emissions'?"]
+        assert result.stdout == ""
+
+    @pytest.mark.parametrize(("mutate", "where"), [
+        (lambda d: d["product"].__setitem__("referense_process", "forming"),
+         "product; did you mean 'reference_process'?"),
+        (lambda d: d["processes"][0]["inputs"][0]["from"].__setitem__(
+            "backgroud", d["processes"][0]["inputs"][0]["from"].pop("background")),
+         "processes[0].inputs[0].from; did you mean 'background'?"),
+        (lambda d: d["suppliers"][0].__setitem__("primary_data_shares", 60),
+         "suppliers[0]; did you mean 'primary_data_share'?"),
+        (lambda d: d.__setitem__("supliers", d.pop("suppliers")),
+         "the top level; did you mean 'suppliers'?"),
+    ])
+    def test_misspelt_keys_at_other_depths(self, tmp_path: Path, mutate: Any,
+                                           where: str) -> None:
+        document = yaml.safe_load(MODEL.read_text(encoding="utf-8"))
+        mutate(document)
+        model = tmp_path / "model.yaml"
+        model.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+        result = CliRunner().invoke(main, ["footprint", str(model), "--background",
+                                           str(EXAMPLES / "background-demo.yaml")])
+        assert result.exit_code == 2
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"Error: {model}: unknown key '")
+        assert line.endswith(f"' at {where}")
+
+    def test_a_misspelt_key_in_the_background_exits_2(self, tmp_path: Path) -> None:
+        background = yaml.safe_load((EXAMPLES / "background-demo.yaml").read_text("utf-8"))
+        background["activities"][0]["emissions"][0]["ammount"] = 0.7
+        path = tmp_path / "background.json"
+        path.write_text(json.dumps(background), encoding="utf-8")
+        result = CliRunner().invoke(main, ["footprint", str(MODEL), "--background", str(path)])
+        assert result.exit_code == 2
+        assert result.stderr.splitlines() == [
+            f"Error: {path}: unknown key 'ammount' at activities[0].emissions[0]; did you "
+            "mean 'amount'?"]
 
     def test_a_yaml_syntax_error_names_file_and_line(self, tmp_path: Path) -> None:
         bad = tmp_path / "bad.yaml"
