@@ -43,6 +43,13 @@ def _number(description: str, **bounds: float) -> Schema:
             "description": description, **bounds}
 
 
+def _amount(description: str) -> Schema:
+    """An amount: a number, a decimal string, or a formula over the parameters in scope."""
+    return {"type": ["number", "string"], "minLength": 1,
+            "description": f"{description}; a number or a formula over the parameters in "
+                           f"scope, e.g. \"power_per_kg * 1000\""}
+
+
 def _choice(values: list[str], description: str) -> Schema:
     return {"type": "string", "enum": values, "description": description}
 
@@ -123,6 +130,20 @@ EMISSION = _record(
     {"data_type": _choice(_DATA_TYPES, "default: primary"),
      "uncertainty": _ref("Uncertainty")})
 
+PARAMETER = _record(
+    "A named value, or a formula over the parameters of its scope and the outer ones "
+    "(a process's see the product's, which see the model's). Exactly one of value and "
+    "formula.",
+    {"name": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+              "description": "letters, digits and _, not starting with a digit"}},
+    {"value": _number("the value"),
+     "formula": _text("arithmetic, comparisons, if-else and abs, min, max, round, sqrt, "
+                      "exp, log, log10, pi, e over other parameters"),
+     "description": _text("what the parameter is")})
+
+MODEL_EMISSION: Schema = copy.deepcopy(EMISSION)
+MODEL_EMISSION["properties"]["amount"] = _amount("amount per run of the process")
+
 PRODUCT_MODEL_DEFS: dict[str, Schema] = {
     "Header": _record(
         "The declared product.",
@@ -131,9 +152,28 @@ PRODUCT_MODEL_DEFS: dict[str, Schema] = {
                                 "kilowatt hour, megajoule, ton kilometer, square meter) or "
                                 "any unit pint reads"),
          "reference_process": _text("the process whose product is declared")},
-        {"declared_amount": _number("how much of the declared unit; default 1"),
+        {"declared_amount": _amount("how much of the declared unit; default 1"),
          "reference_product": _text("the declared product of that process; default: its "
-                                    "first")}),
+                                    "first"),
+         "parameters": _list(_ref("Parameter"), "the product's parameters (they see the "
+                                                "model's)")}),
+    "Parameter": PARAMETER,
+    "Exclusion": _record(
+        "An input or process left out under a cut-off rule, with its estimated share of the "
+        "footprint (ISO 14067 6.3.4), for the accounting rule's cut-off check.",
+        {"name": _text("what is left out"),
+         "share_percent": _number("its estimated share of the footprint, percent",
+                                  minimum=0, maximum=100)},
+        {"reason": _text("why it may be left out")}),
+    "Waste": _record(
+        "A waste the process sends to treatment (openLCA's waste output): an input of the "
+        "treatment's service, per run of the process.",
+        {"name": _text("the waste"), "amount": _amount("amount per run of the process"),
+         "unit": _text("unit of the amount"),
+         "to": _ref("Link", "the treatment: a background activity or an own process that "
+                            "`treats` it")},
+        {"data_type": _choice(_DATA_TYPES, "default: secondary"),
+         "quality": _ref("Quality")}),
     "Supplier": {**_record(
         "A supplier's published footprint (PACT) per declared unit, for inputs to link to.",
         {"id": _text("the id inputs link to"), "company": _text("the supplier"),
@@ -151,12 +191,23 @@ PRODUCT_MODEL_DEFS: dict[str, Schema] = {
                   for c in CATEGORY_FIELDS]},
     "Flow": FLOW,
     "Process": _record(
-        "One of the enterprise's own processes, per run of the process.",
+        "One of the enterprise's own processes, per run of the process: it makes `products`, "
+        "or it is a waste treatment that `treats` a waste (exactly one of the two). A "
+        "treatment may also be written as ecoinvent writes it: a product of negative amount, "
+        "which the processes sending it waste take as a negative input.",
         {"id": _text("the id that inputs (`from: {process: ...}`) and the header's "
-                     "reference_process name"),
-         "products": _list(_ref("Output"), "what one run makes; the first is the "
-                                           "reference product")},
-        {"name": _text("default: the id"),
+                     "reference_process name")},
+        {"products": _list(_ref("Output"), "what one run makes; the first is the "
+                                           "reference product"),
+         "treats": _ref("Output", "the waste one run takes in (openLCA's waste input as "
+                                  "quantitative reference)"),
+         "parameters": _list(_ref("Parameter"), "the process's parameters"),
+         "wastes": _list(_ref("Waste"), "wastes one run sends to treatment"),
+         "avoided_products": _list(_ref("Input"), "products one run displaces (openLCA's "
+                                                  "avoided products), credited at their "
+                                                  "provider's value; the amount is "
+                                                  "positive"),
+         "name": _text("default: the id"),
          "location": _text("where it runs, e.g. CN-SX"),
          "tags": _list({"type": "string"}, "aircraft and packaging mark reporting "
                                            "categories"),
@@ -169,7 +220,8 @@ PRODUCT_MODEL_DEFS: dict[str, Schema] = {
     "Output": _record(
         "A product or co-product of a process.",
         {"id": _text("the id inputs name as `product`"),
-         "amount": _number("output per run of the process"),
+         "amount": _amount("output per run of the process (negative: a treatment, as "
+                           "ecoinvent writes it)"),
          "unit": _text("unit of the amount")},
         {"name": _text("default: the id"),
          "properties": _open_map(
@@ -191,9 +243,11 @@ PRODUCT_MODEL_DEFS: dict[str, Schema] = {
         "oneOf": [{"required": [k.value]} for k in LinkKind],
         "additionalProperties": False},
     "Input": _record(
-        "A technosphere input of a process, per run of the process.",
+        "A technosphere input of a process, per run of the process. A negative amount is a "
+        "product the process displaces (credited at its provider's value), or, from a "
+        "treatment written with a negative product, the waste sent to it.",
         {"name": _text("what the input is"),
-         "amount": _number("amount per run of the process"),
+         "amount": _amount("amount per run of the process"),
          "unit": _text("unit of the amount; converted to the provider's, a mismatch of "
                        "dimensions is an error"),
          "from": _ref("Link", "the provider")},
@@ -201,14 +255,14 @@ PRODUCT_MODEL_DEFS: dict[str, Schema] = {
          "packaging": {"type": "boolean", "description": "default: false"},
          "uncertainty": _ref("Uncertainty"),
          "quality": _ref("Quality")}),
-    "Emission": EMISSION,
+    "Emission": MODEL_EMISSION,
     "Allocation": _record(
         "An allocation rule: a method, and factors per product id when the method is "
         "factors.",
         {},
         {"method": _choice([m.value for m in AllocationMethod], "default: mass"),
          "factors": _open_map("the share of each product (by its id); needed by the factors "
-                              "method", _number("a product's share"))}),
+                              "method", _amount("a product's share"))}),
     "Quality": _record(
         "PACT data-quality ratings of the input, 1 (best) to 5.",
         {}, {key: _number("1 to 5", minimum=1, maximum=5) for key in QUALITY_FIELDS}),
@@ -232,7 +286,13 @@ PRODUCT_MODEL_SCHEMA: Schema = {
          "background": _text("for `pcf footprint`: the background document's path, relative "
                              "to the model file"),
          "suppliers": _list(_ref("Supplier"), "supplier footprints inputs link to"),
-         "flows": _list(_ref("Flow"), "elementary flows besides the background's")}),
+         "flows": _list(_ref("Flow"), "elementary flows besides the background's"),
+         "parameters": _list(_ref("Parameter"), "the model's (global) parameters"),
+         "parameter_sets": _open_map(
+             "named sets of values for the model's and the product's parameters: a scenario "
+             "without a copy of the model (`pcf footprint --parameter-set NAME`)",
+             _open_map("parameter name to value", _number("the parameter's value"))),
+         "exclusions": _list(_ref("Exclusion"), "what the model leaves out under cut-off")}),
     "$defs": PRODUCT_MODEL_DEFS,
 }
 

@@ -9,6 +9,7 @@ refused with the nearest allowed ones: `unknown key 'emisions' at processes[2]; 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import re
@@ -34,6 +35,7 @@ from lca_engine.model import (
     DataType,
     ElementaryFlow,
     Emission,
+    Exclusion,
     FlowKind,
     Link,
     LinkKind,
@@ -45,8 +47,10 @@ from lca_engine.model import (
     TechnosphereInput,
     Uncertainty,
 )
+from lca_engine.parameters import Parameter, ParameterError, Scope
 
 _E = TypeVar("_E", bound=StrEnum)
+_NO_PARAMETERS = Scope({})  # background documents have none
 
 _DECIMAL = re.compile(DECIMAL_PATTERN)
 #: a key longer than this is shown, not compared with the allowed ones
@@ -174,6 +178,20 @@ class _Node:
             raise node.fail(f"expected a finite number, got {_shown(value)}")
         return number
 
+    def amount(self, key: str, scope: Scope, default: float | None = None) -> float:
+        """A number, or a formula over the parameters in *scope* (text that is no decimal
+        number is a formula)."""
+        node = self.child(key)
+        value = node.value
+        if isinstance(value, str) and not _DECIMAL.fullmatch(value.strip()):
+            if not value.strip():
+                raise node.fail("expected a number or a formula, got an empty text")
+            try:
+                return scope.amount(value, "")
+            except ParameterError as exc:
+                raise node.fail(str(exc).removeprefix(": ")) from None
+        return self.number(key, default)
+
     def flag(self, key: str, default: bool = False) -> bool:
         node = self.child(key)
         if node.value is None:
@@ -247,32 +265,53 @@ def _quality(node: _Node) -> DataQuality | None:
     return DataQuality(**ratings)
 
 
-def _input(node: _Node) -> TechnosphereInput:
+def _input(node: _Node, scope: Scope, *, avoided_list: bool = False) -> TechnosphereInput:
     node = node.record("Input")
+    amount = node.amount("amount", scope)
+    if avoided_list:
+        if amount < 0:
+            raise node.child("amount").fail(f"an avoided product's amount is positive (it is "
+                                            f"credited), got {_shown(amount)}")
+        amount = -amount
     return TechnosphereInput(
         name=node.text("name"),
-        amount=node.number("amount"),
+        amount=amount,
         unit=node.text("unit"),
         link=_link(node.child("from")),
         packaging=node.flag("packaging"),
         data_type=node.choice("data_type", DataType, DataType.SECONDARY),
         uncertainty=_uncertainty(node.child("uncertainty")),
         quality=_quality(node.child("quality")),
+        avoided=amount < 0,
     )
 
 
-def _emission(node: _Node) -> Emission:
+def _waste(node: _Node, scope: Scope) -> TechnosphereInput:
+    """A waste sent to treatment: an input of the treatment's service."""
+    node = node.record("Waste")
+    amount = node.amount("amount", scope)
+    if amount < 0:
+        raise node.child("amount").fail(f"a waste sent to treatment is a positive amount, got "
+                                        f"{_shown(amount)}")
+    return TechnosphereInput(
+        name=node.text("name"), amount=amount, unit=node.text("unit"),
+        link=_link(node.child("to")),
+        data_type=node.choice("data_type", DataType, DataType.SECONDARY),
+        quality=_quality(node.child("quality")))
+
+
+def _emission(node: _Node, scope: Scope) -> Emission:
     node = node.record("Emission")
     return Emission(
         flow=node.text("flow"),
-        amount=node.number("amount"),
+        amount=node.amount("amount", scope),
         unit=node.text("unit"),
         data_type=node.choice("data_type", DataType, DataType.PRIMARY),
         uncertainty=_uncertainty(node.child("uncertainty")),
     )
 
 
-def _product(node: _Node) -> ProductOutput:
+def _product(node: _Node, scope: Scope) -> ProductOutput:
     node = node.record("Output")
     properties = node.child("properties")
     props = () if properties.value is None else tuple(
@@ -281,14 +320,14 @@ def _product(node: _Node) -> ProductOutput:
     return ProductOutput(
         id=node.text("id"),
         name=node.text("name", node.text("id")),
-        amount=node.number("amount"),
+        amount=node.amount("amount", scope),
         unit=node.text("unit"),
         properties=props,
         substitutes=None if substitutes.value is None else _link(substitutes),
     )
 
 
-def _allocation(node: _Node) -> Allocation | None:
+def _allocation(node: _Node, scope: Scope) -> Allocation | None:
     if node.value is None:
         return None
     if isinstance(node.value, str):
@@ -297,7 +336,7 @@ def _allocation(node: _Node) -> Allocation | None:
     method = node.choice("method", AllocationMethod, AllocationMethod.MASS)
     factors = node.child("factors")
     pairs = () if factors.value is None else tuple(
-        (k, factors.number(k)) for k in factors.names())
+        (k, factors.amount(k, scope)) for k in factors.names())
     if method is AllocationMethod.FACTORS and not pairs:
         raise factors.fail("allocation by factors needs a factors mapping")
     return Allocation(method, pairs)
@@ -310,18 +349,82 @@ def _tags(node: _Node) -> frozenset[str]:
     return frozenset(tags)
 
 
-def _process(node: _Node) -> Process:
+def _parameters(node: _Node, outer: Scope | None, overrides: Mapping[str, float] | None = None
+                ) -> Scope:
+    """The scope of the parameters listed at *node*, over *outer*; a parameter set's values
+    (*overrides*) replace the values or formulas of the parameters they name."""
+    made = []
+    for listed in node.items("parameters"):
+        item = listed.record("Parameter")
+        name = item.text("name")
+        has_value, has_formula = item.has("value"), item.has("formula")
+        if overrides is not None and name in overrides:
+            made.append(Parameter(name, overrides[name]))
+        elif has_value == has_formula:
+            raise item.fail(f"parameter {name!r}: give a value or a formula, exactly one")
+        else:
+            made.append(Parameter(name, item.number("value")) if has_value
+                        else Parameter(name, formula=item.text("formula")))
+        item.text("description", "-")
+    try:
+        return Scope.of(tuple(made), outer, "")
+    except ParameterError as exc:
+        raise node.child("parameters").fail(str(exc)) from None
+
+
+def _process(node: _Node, outer: Scope) -> tuple[Process, bool]:
+    """The process, and whether it is a treatment written with a negative product."""
     node = node.record("Process")
+    identifier = node.text("id")
+    scope = _parameters(node, outer)
+    products, treats = node.child("products"), node.child("treats")
+    if (products.value is None) == (treats.value is None):
+        raise node.fail("give `products` (what the process makes) or `treats` (the waste a "
+                        "treatment takes in), exactly one")
+    made = (tuple(_product(p, scope) for p in node.items("products", required=True))
+            if products.value is not None else (_product(treats, scope),))
+    if not made:
+        raise products.fail("a process makes at least one product")
+    negative = made[0].amount < 0
+    if negative:  # ecoinvent's treatment: the service of taking in what it writes as -1
+        made = (dataclasses.replace(made[0], amount=-made[0].amount), *made[1:])
+    if any(p.amount < 0 for p in made):
+        raise node.fail("only the reference (first) product of a treatment is negative")
+    inputs = (*(_input(i, scope) for i in node.items("inputs")),
+              *(_waste(w, scope) for w in node.items("wastes")),
+              *(_input(a, scope, avoided_list=True) for a in node.items("avoided_products")))
     return Process(
-        id=node.text("id"),
-        name=node.text("name", node.text("id")),
-        products=tuple(_product(p) for p in node.items("products", required=True)),
-        inputs=tuple(_input(i) for i in node.items("inputs")),
-        emissions=tuple(_emission(e) for e in node.items("emissions")),
-        allocation=_allocation(node.child("allocation")),
+        id=identifier,
+        name=node.text("name", identifier),
+        products=made,
+        inputs=inputs,
+        emissions=tuple(_emission(e, scope) for e in node.items("emissions")),
+        allocation=_allocation(node.child("allocation"), scope),
         location=node.text("location", ""),
         tags=_tags(node),
-    )
+    ), negative
+
+
+def _wastes_to_treatments(processes: list[Process], treatments: set[str],
+                          root: _Node) -> tuple[Process, ...]:
+    """Inputs from a treatment written with a negative product (ecoinvent's negative input of
+    waste) become positive inputs of its service; a positive one is a contradiction."""
+    fixed = []
+    for i, process in enumerate(processes):
+        inputs = []
+        for j, given in enumerate(process.inputs):
+            item = given
+            if item.link.kind is LinkKind.PROCESS and item.link.target in treatments:
+                if item.amount > 0:
+                    raise root.fail(
+                        f"processes[{i}].inputs[{j}]: {item.name!r} comes from the treatment "
+                        f"{item.link.target!r}, whose product is negative (ecoinvent's "
+                        f"convention): write the waste sent to it as a negative amount, or "
+                        f"write the treatment with `treats` and the waste under `wastes`")
+                item = dataclasses.replace(item, amount=-item.amount, avoided=False)
+            inputs.append(item)
+        fixed.append(dataclasses.replace(process, inputs=tuple(inputs)))
+    return tuple(fixed)
 
 
 def _supplier(node: _Node) -> SupplierFootprint:
@@ -363,21 +466,64 @@ def _carried(root: _Node) -> None:
     root.text("background", "-")
 
 
-def product_model_from_document(document: Any, source: str = "") -> ProductModel:
-    """Build a ProductModel from a parsed product-model document (see `document_schema`)."""
+def _exclusion(node: _Node) -> Exclusion:
+    node = node.record("Exclusion")
+    share = node.number("share_percent")
+    if not 0 <= share <= 100:
+        raise node.child("share_percent").fail(f"a share is 0 to 100, got {_shown(share)}")
+    return Exclusion(node.text("name"), share, node.text("reason", ""))
+
+
+def _parameter_set(root: _Node, name: str | None) -> dict[str, float] | None:
+    """The values of the parameter set *name* (None: the parameters as written)."""
+    sets = root.child("parameter_sets")
+    if name is None:
+        for set_name in ([] if sets.value is None else sets.names()):
+            for key in sets.child(set_name).names():
+                sets.child(set_name).number(key)  # checked even when not chosen
+        return None
+    if sets.value is None or name not in sets.mapping():
+        known = [] if sets.value is None else sets.names()
+        raise sets.fail(f"no parameter set {name!r}; the document has "
+                        f"{', '.join(map(repr, known)) or 'none'}")
+    chosen = sets.child(name)
+    return {key: chosen.number(key) for key in chosen.names()}
+
+
+def product_model_from_document(document: Any, source: str = "",
+                                parameter_set: str | None = None) -> ProductModel:
+    """Build a ProductModel from a parsed product-model document (see `document_schema`):
+    formulas evaluated with the parameters as written, or with the values of
+    *parameter_set*, one of the document's `parameter_sets`."""
     root = _Node(document, "", source).record("ProductModel")
     _carried(root)
     product = root.child("product").record("Header")
+    overrides = _parameter_set(root, parameter_set)
+    model_scope = _parameters(root, None, overrides)
+    product_scope = _parameters(product, model_scope, overrides)
+    if overrides:
+        listed = {p.value.get("name") for node in (root, product)
+                  for p in node.items("parameters") if isinstance(p.value, Mapping)}
+        unknown = sorted(set(overrides) - listed)
+        if unknown:
+            raise root.child("parameter_sets").child(str(parameter_set)).fail(
+                f"no model or product parameter named {', '.join(unknown)}")
+    built = [_process(p, product_scope) for p in root.items("processes", required=True)]
+    processes = _wastes_to_treatments([p for p, _neg in built],
+                                      {p.id for p, negative in built if negative}, root)
     return ProductModel(
         id=product.text("id"),
         name=product.text("name"),
         declared_unit=product.text("declared_unit"),
-        declared_amount=product.number("declared_amount", 1.0),
+        declared_amount=product.amount("declared_amount", product_scope, 1.0),
         reference_process=product.text("reference_process"),
         reference_product=product.text("reference_product", "") or None,
-        processes=tuple(_process(p) for p in root.items("processes", required=True)),
+        processes=processes,
         suppliers=tuple(_supplier(s) for s in root.items("suppliers")),
         flows=tuple(_flow(f) for f in root.items("flows")),
+        exclusions=tuple(_exclusion(x) for x in root.items("exclusions")),
+        parameter_set=parameter_set or "",
+        parameters=tuple(sorted(product_scope.values.items())),
     )
 
 
@@ -401,7 +547,7 @@ def _activity(node: _Node) -> Process:
         products=(ProductOutput(identifier, node.text("product", node.text("name", identifier)),
                                 node.number("amount", 1.0), node.text("unit")),),
         inputs=inputs,
-        emissions=tuple(_emission(e) for e in node.items("emissions")),
+        emissions=tuple(_emission(e, _NO_PARAMETERS) for e in node.items("emissions")),
         location=node.text("location", ""),
         tags=_tags(node),
     )

@@ -99,6 +99,8 @@ def compute_footprint(model: ProductModel, background: MatrixSystem, table: Inte
             if p.allocation is not None and len(p.products) > 1
         )),
         characterisation=table.method.citations(key for key, _value in by_gas),
+        parameter_set=model.parameter_set,
+        parameters=model.parameters,
     )
     return FootprintResult(
         product_id=model.id,

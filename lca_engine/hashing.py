@@ -94,7 +94,8 @@ def model_hash(model: ProductModel) -> str:
            for o in p.products],
           [(i.name, i.amount, i.unit, link(i.link), i.packaging, i.data_type,
             None if i.uncertainty is None else uncertainty(i.uncertainty),
-            None if i.quality is None else quality(i.quality)) for i in p.inputs],
+            None if i.quality is None else quality(i.quality), i.avoided)
+           for i in p.inputs],
           [(e.flow, e.amount, e.unit, e.data_type,
             None if e.uncertainty is None else uncertainty(e.uncertainty))
            for e in p.emissions])
@@ -103,6 +104,7 @@ def model_hash(model: ProductModel) -> str:
           s.gwp_set, s.source) for s in model.suppliers],
         [(f.id, f.name, f.unit, f.gas, f.origin, f.kind, f.compartment) for f in model.flows],
         [(x.name, x.share_percent, x.reason) for x in model.exclusions],
+        model.parameter_set, model.parameters,
     )
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -292,7 +292,8 @@ def link(model: ProductModel, background: MatrixSystem,
             # `at` is only written out when an error needs it: this loop is the hot path.
             at = (where, "input", exchange.name)
             amount = exchange.amount
-            if not (0.0 <= amount < math.inf) and not (credit and -math.inf < amount < 0.0):
+            if not (0.0 <= amount < math.inf) and not (
+                    (credit or exchange.avoided) and -math.inf < amount < 0.0):
                 _reject_amount(amount, at, credit)
             amount *= 1.0 if credit else column.factor
             target = exchange.link.target
@@ -303,15 +304,17 @@ def link(model: ProductModel, background: MatrixSystem,
                 tagged = PACKAGING_TAG in provider_column.process.tags
                 edges.append(OwnEdge(provider, j, q, exchange.packaging or tagged,
                                      exchange.name))
-                own_credits |= credit
+                own_credits |= credit or exchange.avoided
             elif exchange.link.kind is LinkKind.BACKGROUND:
                 collector.background_input(
                     j, f"{prefix}#{slot}", exchange.name, target, amount, exchange.unit, at,
-                    credit=credit, primary=exchange.data_type is DataType.PRIMARY,
+                    credit=credit or exchange.avoided,
+                    primary=exchange.data_type is DataType.PRIMARY,
                     packaging=exchange.packaging)
             else:
                 collector.supplier_input(j, f"{prefix}#{slot}", exchange.name, target,
-                                         amount, exchange.unit, at, credit=credit,
+                                         amount, exchange.unit, at,
+                                         credit=credit or exchange.avoided,
                                          packaging=exchange.packaging)
         aircraft = AIRCRAFT_TAG in process.tags
         for i, emission in enumerate(process.emissions):

@@ -137,7 +137,11 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class TechnosphereInput:
-    """An input of a product to a process, *amount* in *unit* per the process's outputs."""
+    """An input of a product to a process, *amount* in *unit* per the process's outputs.
+
+    An *avoided* input is a product the process displaces (openLCA's avoided product,
+    ecoinvent's negative input): its amount is negative and earns a credit of the provider's
+    value."""
 
     name: str
     amount: float
@@ -147,6 +151,7 @@ class TechnosphereInput:
     data_type: DataType = DataType.SECONDARY
     uncertainty: Uncertainty | None = None
     quality: DataQuality | None = None
+    avoided: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,3 +279,7 @@ class ProductModel:
     suppliers: tuple[SupplierFootprint, ...] = ()
     flows: tuple[ElementaryFlow, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()
+    # the parameter set the amounts were evaluated under, and the model's and product's
+    # parameter values (formulas already evaluated into every amount)
+    parameter_set: str = ""
+    parameters: tuple[tuple[str, float], ...] = ()

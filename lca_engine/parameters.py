@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from lca_engine.errors import ModelError
 
 MAX_FORMULA = 500
+#: hexadecimal, octal, binary and grouped (1_000) literals: Python reads them, people misread
+_ODD_NUMBER = re.compile(r"\b0[xXoObB][0-9A-Fa-f_]+|\b\d+(_\d+)+")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 def _round(value: float, digits: float = 0) -> float:
     return float(round(value, int(digits)))
@@ -79,11 +81,18 @@ def names_in(formula: str) -> set[str]:
 def _parse(formula: str) -> ast.Expression:
     if len(formula) > MAX_FORMULA:
         raise FormulaError(f"formula {formula[:40]!r}...: at most {MAX_FORMULA} characters")
+    odd = _ODD_NUMBER.search(formula)
+    if odd:
+        raise FormulaError(f"formula {formula!r}: write numbers in decimal, such as 1000 or "
+                           f"1.5e3, not {odd.group()!r}")
     try:
         tree = ast.parse(formula.strip(), mode="eval")
     except SyntaxError as exc:
         raise FormulaError(f"formula {formula!r} does not parse: {exc.msg}") from None
     for node in ast.walk(tree):
+        if isinstance(node, ast.Tuple):
+            raise FormulaError(f"formula {formula!r}: a comma only separates a function's "
+                               f"arguments; a decimal point is '.', as in 1.5")
         if not isinstance(node, _ALLOWED_NODES):
             raise FormulaError(f"formula {formula!r}: {type(node).__name__} is not allowed "
                                f"(arithmetic, comparisons, if-else and "

@@ -125,6 +125,9 @@ class Provenance:
     allocation: tuple[tuple[str, str], ...]
     # (by-gas key, GWP100, where the value is published) for each gas the result holds
     characterisation: tuple[tuple[str, float, str], ...] = ()
+    # the parameter set the model was evaluated under, and its parameters' values
+    parameter_set: str = ""
+    parameters: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +183,8 @@ class FootprintResult:
                 "background_solver": self.provenance.background_solver,
                 "foreground_solver": self.provenance.foreground_solver,
                 "allocation": dict(self.provenance.allocation),
+                "parameter_set": self.provenance.parameter_set,
+                "parameters": {k: decimal_string(v) for k, v in self.provenance.parameters},
                 "characterisation": [
                     {"gas": key, "gwp100": decimal_string(value), "citation": citation}
                     for key, value, citation in self.provenance.characterisation],

@@ -89,9 +89,11 @@ _register_groups()
               help="Sparse solver for the background (default: the fastest available).")
 @click.option("--cutoff", type=click.FloatRange(0, 1), default=0.01, show_default=True,
               help="Share of the total below which supply-chain branches are merged.")
+@click.option("--parameter-set", "parameter_set", default=None, metavar="NAME",
+              help="Evaluate the model's formulas with one of its parameter_sets.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
 def footprint(model_path: Path, background_path: Path | None, gwp: str, solver: str | None,
-              cutoff: float, as_json: bool) -> None:
+              cutoff: float, parameter_set: str | None, as_json: bool) -> None:
     """Compute the cradle-to-gate footprint of the product model MODEL (JSON or YAML)."""
     document = load_document(model_path)
     if background_path is None:
@@ -103,7 +105,8 @@ def footprint(model_path: Path, background_path: Path | None, gwp: str, solver: 
     try:
         background = background_from_document(load_document(background_path),
                                               str(background_path))
-        model = product_model_from_document(document, str(model_path))
+        model = product_model_from_document(document, str(model_path),
+                                            parameter_set=parameter_set)
         system = build_matrices(background)
         table = compute_intensity_table(system, Method(gwp), solver=solver)
         result = compute_footprint(model, system, table, cutoff=cutoff)
@@ -126,6 +129,8 @@ def render(result: FootprintResult, top: int = 8) -> str:
         f"Product: {result.product_name} ({result.product_id})",
         f"Declared unit: {decimal_string(result.declared_amount)} {result.declared_unit}",
         f"Method: {result.provenance.method} ({result.provenance.gwp_source})",
+        *([f"Parameter set: {result.provenance.parameter_set}"]
+          if result.provenance.parameter_set else []),
         "",
         f"{'Category':<36} {'kg CO2e':>14}",
         f"{'-' * 36} {'-' * 14}",

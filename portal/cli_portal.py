@@ -8,10 +8,29 @@ import sys
 from pathlib import Path
 
 import click
+from flask import Flask
 
 from portal import create_app
 from portal.migrate import downgrade, upgrade
 from portal.settings import Settings
+
+
+def command_app() -> Flask:
+    """The portal for one command: its job thread stopped and its database connections
+    closed when the command ends (an engine left to the garbage collector leaves them
+    open)."""
+    app = create_app()
+
+    def close() -> None:
+        from portal.jobs import shutdown  # noqa: PLC0415
+
+        shutdown(app)
+        app.extensions["pcf_db"].engine.dispose()
+
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(close)
+    return app
 
 
 @click.group("db")
@@ -51,7 +70,7 @@ def demo(reset_passwords: bool) -> None:
     from portal.services.demo import ensure_demo  # noqa: PLC0415
     from portal.services.demo_product import ensure_demo_product  # noqa: PLC0415
 
-    app = create_app()
+    app = command_app()
     settings = app.extensions["pcf_settings"]
     upgrade(settings.database_url)
     with app.app_context(), app.extensions["pcf_db"].unit_of_work() as session:
@@ -107,7 +126,7 @@ def labels_expire() -> None:
     """Mark labels whose validity has ended as expired (run daily, e.g. from cron)."""
     from portal.services.labels import expire_due  # noqa: PLC0415
 
-    app = create_app()
+    app = command_app()
     with app.app_context(), app.extensions["pcf_db"].unit_of_work() as session:
         expired = expire_due(session)
         names = [f"{label.gtin or '-'}/{label.serial} {label.jti}" for label in expired]
@@ -125,7 +144,7 @@ def accounts_group() -> None:
 @click.argument("email")
 def accounts_unlock(email: str) -> None:
     """Forget EMAIL's failed logins, so the account may log in again at once."""
-    app = create_app()
+    app = command_app()
     throttle = app.extensions["pcf_login_throttle"]
     throttle.clear(email)
     if throttle.shared:
@@ -150,7 +169,7 @@ def accounts_set_password(email: str, password: str) -> None:
     from portal.services import accounts  # noqa: PLC0415
     from portal.services.errors import ServiceError  # noqa: PLC0415
 
-    app = create_app()
+    app = command_app()
     try:
         with app.extensions["pcf_db"].unit_of_work() as session:
             user = session.scalar(select(User).where(
@@ -174,7 +193,7 @@ def jobs_recover() -> None:
     """Requeue (or fail, past PCF_JOB_MAX_ATTEMPTS) jobs whose runner stopped."""
     from portal.jobs import recover_stalled, shutdown  # noqa: PLC0415
 
-    app = create_app()
+    app = command_app()
     recovered = recover_stalled(app)
     shutdown(app)  # in-process mode: requeued jobs run here before the command returns
     for job_id in recovered:
@@ -195,7 +214,7 @@ def trust_export(path: Path) -> None:
     which verifiers pass as --trust-anchor and which must be published out of band."""
     from portal.services import trust_list  # noqa: PLC0415
 
-    app = create_app()
+    app = command_app()
     settings = app.extensions["pcf_settings"]
     with app.app_context(), app.extensions["pcf_db"].unit_of_work() as session:
         signed = trust_list.current(session, host=settings.public_host,

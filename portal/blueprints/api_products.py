@@ -144,7 +144,8 @@ class Compute(MethodView):
             job_id = footprints.start_compute(this_app(), db, actor=user,
                                               product_id=product_id,
                                               release_id=data["release_id"],
-                                              gwp_set=data["gwp_set"])
+                                              gwp_set=data["gwp_set"],
+                                              parameter_set=data["parameter_set"])
         return {"job_id": job_id, "status_url": url_for("api.Jobs", job_id=job_id)}
 
 

@@ -98,6 +98,10 @@ class ComputeSchema(Schema):
     gwp_set = fields.String(load_default=DEFAULT_GWP_SET,
                             validate=validate.OneOf(sorted(GWP_SETS)),
                             metadata={"description": "IPCC GWP100 values"})
+    parameter_set = fields.String(load_default="", validate=validate.Length(max=100),
+                                  metadata={"description": "one of the model's "
+                                            "parameter_sets, to compute a scenario of it "
+                                            "(422 when the model has no such set)"})
 
 
 class JobAcceptedSchema(Schema):

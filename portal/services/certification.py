@@ -185,8 +185,10 @@ def reproduce(session: Session, *, actor: User, submission_id: int) -> Reproduct
     version, release, footprint = frozen.version, frozen.release, frozen.footprint
     if release.content_hash != row.release_hash:
         raise Conflict("the release record no longer matches the submitted release hash")
-    result = compute(load_document(version), release, footprint.gwp_set)
-    submitted = json.loads(footprint.result)["totals"]
+    stored = json.loads(footprint.result)
+    result = compute(load_document(version), release, footprint.gwp_set,
+                     stored["provenance"].get("parameter_set", ""))
+    submitted = stored["totals"]
     reproduced = result.to_dict()["totals"]
     differences = tuple((k, submitted.get(k, ""), v) for k, v in reproduced.items()
                         if submitted.get(k) != v)

@@ -65,12 +65,13 @@ def compiled(record: ReleaseRecord, gwp_set: str = DEFAULT_GWP_SET) -> CompiledR
 
 
 def compute(document: dict[str, Any], record: ReleaseRecord,
-            gwp_set: str = DEFAULT_GWP_SET) -> FootprintResult:
-    """The footprint of a model document against a release (ComputeFailed on any error)."""
+            gwp_set: str = DEFAULT_GWP_SET, parameter_set: str = "") -> FootprintResult:
+    """The footprint of a model document against a release, its formulas evaluated with one
+    of its parameter sets when *parameter_set* names one (ComputeFailed on any error)."""
     built = compiled(record, gwp_set)
     try:
-        return compute_footprint(product_model_from_document(document), built.system,
-                                 built.table)
+        model = product_model_from_document(document, parameter_set=parameter_set or None)
+        return compute_footprint(model, built.system, built.table)
     except EngineError as exc:
         raise ComputeFailed(str(exc)) from None
 
@@ -98,7 +99,8 @@ def store_result(session: Session, *, actor: User, product: Product,
 
 
 def start_compute(app: Flask, session: Session, *, actor: User, product_id: int,
-                  release_id: int, gwp_set: str = DEFAULT_GWP_SET) -> str:
+                  release_id: int, gwp_set: str = DEFAULT_GWP_SET,
+                  parameter_set: str = "") -> str:
     """Check the request and queue the compute job (IPCC GWP100 values of *gwp_set*);
     returns the job id."""
     product = owned_product(session, actor, product_id)
@@ -107,11 +109,19 @@ def start_compute(app: Flask, session: Session, *, actor: User, product_id: int,
                                          "%(sets)s.", value=gwp_set,
                                          sets=", ".join(sorted(GWP_SETS)))})
     catalogue.ready_release(session, release_id)
-    if latest_version(session, product.id) is None:
+    latest = latest_version(session, product.id)
+    if latest is None:
         raise Conflict(_("The product has no model yet."))
+    if parameter_set:
+        sets = load_document(latest).get("parameter_sets") or {}
+        if parameter_set not in sets:
+            raise InvalidInput({"parameter_set": _(
+                "The model has no parameter set '%(value)s'; it has: %(sets)s.",
+                value=parameter_set, sets=", ".join(sorted(sets)) or "–")})
     return submit(app, "compute_footprint", {"product_id": product.id,
                                              "release_id": release_id, "actor_id": actor.id,
-                                             "gwp_set": gwp_set}, actor=actor)
+                                             "gwp_set": gwp_set,
+                                             "parameter_set": parameter_set}, actor=actor)
 
 
 def _job_product(session: Session, actor_id: int, product_id: int) -> tuple[User, Product]:
@@ -127,7 +137,7 @@ def _job_product(session: Session, actor_id: int, product_id: int) -> tuple[User
 
 @task("compute_footprint")
 def compute_job(context: JobContext, *, product_id: int, release_id: int, actor_id: int,
-                gwp_set: str = DEFAULT_GWP_SET) -> dict[str, Any]:
+                gwp_set: str = DEFAULT_GWP_SET, parameter_set: str = "") -> dict[str, Any]:
     """Compute the latest model version of a product against a release."""
     context.progress(5, N_("Loading the model and the background release"))
     with context.database.unit_of_work() as session:
@@ -143,14 +153,15 @@ def compute_job(context: JobContext, *, product_id: int, release_id: int, actor_
     context.progress(20, N_("Compiling the background release"))
     compiled(record, gwp_set)
     context.progress(60, N_("Computing the footprint"))
-    result = compute(document, record, gwp_set)
+    result = compute(document, record, gwp_set, parameter_set)
     context.progress(80, N_("Saving the result"))
     with context.database.unit_of_work() as session:
         actor, product = _job_product(session, actor_id, product_id)
         fresh = session.get(ProductModelVersion, version.id)
         assert fresh is not None
-        check = rules.check_against_class(session, product.cpc_class,
-                                          product_model_from_document(document), result)
+        check = rules.check_against_class(
+            session, product.cpc_class,
+            product_model_from_document(document, parameter_set=parameter_set or None), result)
         footprint = store_result(session, actor=actor, product=product, version=fresh,
                                  record=record, result=result, job_id=context.job_id,
                                  check=check)

@@ -384,7 +384,9 @@ class TestDocumentSchema:
         assert root["required"] == ["processes"]
         process = components["ProductModelProcess"]
         assert set(process["properties"]) == {"id", "name", "location", "tags", "products",
-                                              "inputs", "emissions", "allocation"}
+                                              "inputs", "emissions", "allocation",
+                                              "parameters", "treats", "wastes",
+                                              "avoided_products"}
         assert process["properties"]["inputs"] == {
             "type": "array", "items": {"$ref": "#/components/schemas/ProductModelInput"},
             "description": "what one run consumes", "nullable": True}
@@ -400,3 +402,37 @@ class TestDocumentSchema:
             {"$ref": "#/components/schemas/ProductModelDocument", **spec})
         assert list(validator.iter_errors(document)) == []
         assert list(validator.iter_errors(bare)) == []
+
+
+class TestParameterSets:
+    def test_a_parameter_set_computes_a_scenario_and_a_certifier_reproduces_it(
+            self, products_app: Flask) -> None:
+        me = Caller(products_app, "a@one.cn", "One")
+        product_id = me.new_product()
+        document = bracket_document()
+        document["parameters"] = [{"name": "coil", "value": 1.049}]
+        document["parameter_sets"] = {"lighter": {"coil": 0.9}}
+        slitting = document["processes"][0]
+        assert slitting["inputs"][0]["from"] == {"background": SEED_IDS["hot-rolled-coil"]}
+        slitting["inputs"][0]["amount"] = "coil"
+        assert me.put(f"/api/v1/products/{product_id}/model",
+                      {"document": document, "base_version": 0}).status_code == 200
+        release = release_id(products_app)
+        refused = me.post(f"/api/v1/products/{product_id}/compute",
+                          {"release_id": release, "parameter_set": "heavier"})
+        assert refused.status_code == 422
+        assert "lighter" in refused.get_json()["errors"]["json"]["parameter_set"][0]
+        for chosen in ("", "lighter"):
+            me.post(f"/api/v1/products/{product_id}/compute",
+                    {"release_id": release, "parameter_set": chosen})
+        listed = me.get(f"/api/v1/products/{product_id}/results").get_json()
+        lighter, plain = sorted(listed, key=lambda r: r["id"], reverse=True)  # newest first
+        assert Decimal(lighter["headline"]) < Decimal(plain["headline"])
+        result = me.get(f"/api/v1/results/{lighter['id']}").get_json()["result"]
+        assert result["provenance"]["parameter_set"] == "lighter"
+        assert result["provenance"]["parameters"] == {"coil": "0.9"}
+        stored = me.get(f"/api/v1/products/{product_id}/model").get_json()["document"]
+        built = compile_release(seed_releases()[FIRST])
+        direct = compute_footprint(product_model_from_document(stored, parameter_set="lighter"),
+                                   built.system, built.table)
+        assert lighter["result_hash"] == direct.result_hash

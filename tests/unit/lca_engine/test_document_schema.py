@@ -317,11 +317,27 @@ class TestNumbers:
         assert model.processes[1].inputs[0].amount == number
         assert validator(PRODUCT_MODEL_SCHEMA).is_valid(document)
 
-    @pytest.mark.parametrize("text", ["1_000", " 5", "1,5", "\u0661", "0x1F", "five", ""])
-    def test_other_text_is_refused_by_parser_and_schema(self, text: str) -> None:
+    @pytest.mark.parametrize(("text", "reason"), [
+        ("1_000", "write numbers in decimal"), ("0x1F", "write numbers in decimal"),
+        ("1,5", "a decimal point is '.'"), ("\u0661", "does not parse"),
+        ("five", "no parameter named five"), ("", "an empty text")])
+    def test_other_text_is_a_formula_and_refused_when_it_is_none(self, text: str,
+                                                                 reason: str) -> None:
+        # an amount's text that is no decimal number is a formula over the parameters
         document = load(HERE / MODEL)
         document["processes"][1]["inputs"][0]["amount"] = text
-        with pytest.raises(DocumentError, match=r"^processes\[1\]\.inputs\[0\]\.amount: "
-                           r"expected a number, got "):
+        with pytest.raises(DocumentError, match=r"^processes\[1\]\.inputs\[0\]\.amount: ") as e:
+            product_model_from_document(document)
+        assert reason in str(e.value)
+        assert validator(PRODUCT_MODEL_SCHEMA).is_valid(document) is (text != "")
+
+    @pytest.mark.parametrize("text", ["1_000", " 5", "five", "2 * 3"])
+    def test_a_number_only_field_refuses_text_in_parser_and_schema(self, text: str) -> None:
+        document = load(HERE / MODEL)
+        document["suppliers"] = [{"id": "s", "company": "c", "product_name": "p",
+                                  "declared_unit": "kilogram",
+                                  "pcf_excluding_biogenic_uptake": text}]
+        with pytest.raises(DocumentError, match=r"^suppliers\[0\]\.pcf_excluding_biogenic_"
+                           r"uptake: expected a number, got "):
             product_model_from_document(document)
         assert not validator(PRODUCT_MODEL_SCHEMA).is_valid(document)
