@@ -75,32 +75,39 @@ def publish_rule(database: Database, *, actor: User, text: str, filename: str,
                  now: datetime) -> AccountingRuleRecord:
     """Publish a new version of a rule (associations and the operator). A version that
     exists is refused; a rule id belongs to the organisation that first published it."""
-    if actor.organisation.kind not in PUBLISHERS:
-        raise Forbidden("only sector associations and the platform operator publish rules")
     rule = parse_rule(text, filename)
     with database.unit_of_work() as session:
-        earlier = list(session.scalars(select(AccountingRuleRecord).where(
-            AccountingRuleRecord.rule_id == rule.id)))
-        if any(r.version == rule.version for r in earlier):
-            raise Conflict(f"rule {rule.reference} is already published; give the changed "
-                           f"rule a new version")
-        if earlier and earlier[0].organisation_id != actor.organisation_id:
-            raise Forbidden(f"rule {rule.id} belongs to another organisation")
-        newest = max((r.version for r in earlier), key=_version_key, default=None)
-        if newest is not None and _version_key(rule.version) < _version_key(newest):
-            raise Conflict(f"rule {rule.id} is at version {newest}; a new version must be "
-                           f"higher than {newest}")
-        record = AccountingRuleRecord(
-            rule_id=rule.id, version=rule.version, name=rule.name,
-            cpc_classes=json.dumps(list(rule.cpc_classes)),
-            document=json.dumps(rule_to_document(rule), ensure_ascii=False),
-            status=RuleStatus.PUBLISHED, organisation_id=actor.organisation_id,
-            published_by_id=actor.id, published_at=now)
-        session.add(record)
-        session.flush()
-        audit.record(session, actor=actor, action="rule.publish", entity="accounting_rule",
-                     entity_id=record.id, after=rule_to_document(rule))
+        record = add_rule(session, actor=actor, rule=rule, now=now)
         session.expunge(record)
+    return record
+
+
+def add_rule(session: Session, *, actor: User, rule: AccountingRule,
+             now: datetime) -> AccountingRuleRecord:
+    """Store *rule* as published in the caller's transaction (publish_rule, the demo)."""
+    if actor.organisation.kind not in PUBLISHERS:
+        raise Forbidden("only sector associations and the platform operator publish rules")
+    earlier = list(session.scalars(select(AccountingRuleRecord).where(
+        AccountingRuleRecord.rule_id == rule.id)))
+    if any(r.version == rule.version for r in earlier):
+        raise Conflict(f"rule {rule.reference} is already published; give the changed "
+                       f"rule a new version")
+    if earlier and earlier[0].organisation_id != actor.organisation_id:
+        raise Forbidden(f"rule {rule.id} belongs to another organisation")
+    newest = max((r.version for r in earlier), key=_version_key, default=None)
+    if newest is not None and _version_key(rule.version) < _version_key(newest):
+        raise Conflict(f"rule {rule.id} is at version {newest}; a new version must be "
+                       f"higher than {newest}")
+    record = AccountingRuleRecord(
+        rule_id=rule.id, version=rule.version, name=rule.name,
+        cpc_classes=json.dumps(list(rule.cpc_classes)),
+        document=json.dumps(rule_to_document(rule), ensure_ascii=False),
+        status=RuleStatus.PUBLISHED, organisation_id=actor.organisation_id,
+        published_by_id=actor.id, published_at=now)
+    session.add(record)
+    session.flush()
+    audit.record(session, actor=actor, action="rule.publish", entity="accounting_rule",
+                 entity_id=record.id, after=rule_to_document(rule))
     return record
 
 

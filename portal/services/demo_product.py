@@ -4,6 +4,7 @@ linked to the seed release shanxi-demo@1.0.0."""
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,26 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lca_engine.accounting_rules import rule_from_document
 from portal.db.models import Product, User
+from portal.rules import use_cases as rules
 from portal.services import grading_tables, product_models, products
 from portal.services.model_document import Edit, EditContext
 
 DEMO_EMAIL = "enterprise@demo.pcf"
 OPERATOR_EMAIL = "operator@demo.pcf"
 DEMO_THRESHOLDS = "A <= 2.0\nB <= 3.0\nC <= 4.5"  # kg CO2e per kg, illustrative
+ASSOCIATION_EMAIL = "association@demo.pcf"
+#: an illustrative accounting rule for the demo product's class, from the demo association
+DEMO_RULE = {
+    "id": "sx-fabricated-metal-demo", "version": "1.0.0",
+    "name": "Fabricated metal products, Shanxi (illustrative demo rule) / 金属制品（演示规则）",
+    "cpc_classes": ["429"], "declared_unit": "kilogram",
+    "implements": "GB/T 24067-2024; illustrative, not a published sector rule",
+    "cutoff": {"each_percent": 1, "total_percent": 5},
+    "allocation": ["mass", "economic", "system_expansion"],
+    "min_primary_data_share": 10, "max_data_quality_rating": 3,
+}
 RELEASE = "shanxi-demo@1.0.0"
 NAME = "Galvanised steel bracket GS-40 / 镀锌钢支架 GS-40"
 # The example's own background ids and their counterparts in the seed release.
@@ -76,4 +90,8 @@ def ensure_demo_product(session: Session) -> Product | None:
         grading_tables.set_table(session, actor=operator, cpc_class="42999",
                                  declared_unit="kilogram", bounds_text=DEMO_THRESHOLDS,
                                  note="illustrative demo thresholds, not a sector benchmark")
+    association = session.scalar(select(User).where(User.email == ASSOCIATION_EMAIL))
+    if association is not None and rules.rule_for_class(session, "42999") is None:
+        rules.add_rule(session, actor=association, rule=rule_from_document(DEMO_RULE),
+                       now=datetime.now(UTC))
     return product
