@@ -1,6 +1,5 @@
-"""Errors raised by label_cert, one tree under ``LabelError``.
-
-Other modules of the package add their own subclasses here. The tree so far::
+"""Errors raised by label_cert, one tree under ``LabelError``; the modules that raise them
+import them from here (and re-export them under their old module names)::
 
     LabelError
     ├── IssuerKeyError                  issuer keys and key rings
@@ -26,6 +25,23 @@ Other modules of the package add their own subclasses here. The tree so far::
         ├── MissingLabelFieldError      a required claim or credential field is absent
         └── ClaimMismatchError          JWT claims disagree with the credential fields
             └── IssuerMismatchError     iss differs from the credential's issuer
+    ├── StatusListError                 Bitstring status lists (label_cert.status_list)
+    │   ├── StatusIndexError            an index outside the list
+    │   ├── StatusListFullError         every index allocated
+    │   ├── StatusListIssuerError       the list names another issuer than expected
+    │   ├── PurposeMismatchError        revocation asked, suspension given (or the reverse)
+    │   ├── StatusUnknownError          stale, or outside its validity window
+    │   ├── OversizedStatusListError    expands beyond the verifier's cap
+    │   ├── MalformedStatusListError    not a well-formed credential or encoded list
+    │   └── StatusListSignatureError    the signed list was refused
+    ├── TransparencyError               the Merkle log (label_cert.transparency)
+    │   ├── LeafNotFoundError, TreeSizeError, InclusionProofError, ConsistencyProofError
+    │   ├── CheckpointError, CheckpointSignatureError
+    │   └── SplitViewError              two signed checkpoints of one size disagree
+    ├── WorkflowError                   a refused certification action (label_cert.workflow)
+    │   ├── IllegalTransition, NotAllowed, SecondApproverRequired, ReproductionMismatch
+    ├── GradingError                    a footprint or threshold table that cannot grade
+    └── LabelImageError                 a printable label that cannot be drawn
 """
 
 from __future__ import annotations
@@ -149,3 +165,96 @@ class ClaimMismatchError(LabelVerificationError):
 
 class IssuerMismatchError(ClaimMismatchError):
     """The JWT iss differs from the credential's issuer."""
+
+
+class StatusListError(LabelError):
+    """A Bitstring status list (or its signed credential) was refused or cannot serve."""
+
+
+class StatusIndexError(StatusListError):
+    """A status index is negative or beyond the end of the list."""
+
+
+class StatusListFullError(StatusListError):
+    """Every index of the list has been allocated; start a new list."""
+
+
+class StatusListIssuerError(StatusListError):
+    """The status list credential was issued by someone other than the expected issuer."""
+
+
+class PurposeMismatchError(StatusListError):
+    """The status list serves another purpose (revocation vs suspension) than the one asked."""
+
+
+class StatusUnknownError(StatusListError):
+    """The status list is stale or outside its validity window: the status is unknown."""
+
+
+class OversizedStatusListError(StatusListError):
+    """The compressed list expands beyond the verifier's cap (possible zip bomb)."""
+
+
+class MalformedStatusListError(StatusListError):
+    """The status list credential or its encoded list is not well formed."""
+
+
+class StatusListSignatureError(StatusListError):
+    """The signed status list was refused: header, algorithm, unknown or foreign kid, retired
+    key or bad signature (the label_cert error that said why is the ``__cause__``)."""
+
+class TransparencyError(LabelError):
+    """The Merkle transparency log refused a leaf, a size, a proof or a checkpoint."""
+
+
+class LeafNotFoundError(TransparencyError):
+    """The leaf (label event) is not in the log."""
+
+
+class TreeSizeError(TransparencyError):
+    """A tree size or leaf index is outside what the log holds."""
+
+
+class InclusionProofError(TransparencyError):
+    """An inclusion proof does not lead from the leaf to the given root."""
+
+
+class ConsistencyProofError(TransparencyError):
+    """A consistency proof does not show the old tree is a prefix of the new one."""
+
+
+class CheckpointError(TransparencyError):
+    """A checkpoint body is malformed."""
+
+
+class CheckpointSignatureError(TransparencyError):
+    """A checkpoint's signature does not verify under the log's key."""
+
+
+class SplitViewError(TransparencyError):
+    """Two validly signed checkpoints of one size disagree: the log showed two histories."""
+
+class WorkflowError(LabelError):
+    """Base class: the action is refused; the message says why in the user's terms."""
+
+
+class IllegalTransition(WorkflowError):  # noqa: N818  (reads as the refusal it is)
+    """The action does not apply to the submission's current state."""
+
+
+class NotAllowed(WorkflowError):  # noqa: N818
+    """The actor's organisation or role may not take this action on this submission."""
+
+
+class SecondApproverRequired(WorkflowError):  # noqa: N818
+    """Issuing needs a signer and a different second approver of the same body."""
+
+
+class ReproductionMismatch(WorkflowError):  # noqa: N818
+    """Verification needs the certifier's reproduction to give the submitted result hash."""
+
+class GradingError(LabelError, ValueError):
+    """A footprint or threshold that is not a decimal number, or a table out of order."""
+
+class LabelImageError(LabelError):
+    """A label cannot be drawn: an invalid GTIN or serial, or no CJK font installed."""

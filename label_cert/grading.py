@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from label_cert.errors import (
+    GradingError,
+)
+
 MIN_PEERS = 5
 PERCENTILE_BANDS = (("A", Decimal("0.2")), ("B", Decimal("0.5")), ("C", Decimal("0.8")))
 UNRATED = "unrated"
-
-
-class GradingError(ValueError):
-    """A footprint or threshold that is not a decimal number, or a table out of order."""
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,16 @@ from urllib.parse import quote
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
+from label_cert.errors import (
+    LabelImageError,
+)
+
 CJK_FONTS = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
     Path("/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc"),
 )
 CJK_SC_INDEX = 2  # the simplified-Chinese face inside the Noto CJK collection
-
-
-class LabelImageError(Exception):
-    """A label cannot be drawn: an invalid GTIN or serial, or no CJK font installed."""
 
 
 def gtin14(code: str) -> str:

@@ -19,7 +19,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
-from label_cert.errors import LabelError, shown
+from label_cert.errors import (
+    LabelError,
+    MalformedStatusListError,
+    OversizedStatusListError,
+    PurposeMismatchError,
+    StatusIndexError,
+    StatusListError,
+    StatusListFullError,
+    StatusListIssuerError,
+    StatusListSignatureError,
+    StatusUnknownError,
+    shown,
+)
 from label_cert.keys import Signer
 from label_cert.vc_jwt import KeySource, read_token, sign_compact, verify_signed
 
@@ -29,43 +41,6 @@ MIN_LENGTH: Final = 131_072  # the spec's herd-privacy minimum, in entries (16 K
 MAX_LIST_BITS: Final = 16 * 1024 * 1024  # verifier cap on a decompressed list, in bits
 VC_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 _BASE64URL: Final = re.compile(r"[A-Za-z0-9_-]*")
-
-
-class StatusListError(Exception):
-    """Base class for status list errors."""
-
-
-class StatusIndexError(StatusListError):
-    """A status index is negative or beyond the end of the list."""
-
-
-class StatusListFullError(StatusListError):
-    """Every index of the list has been allocated; start a new list."""
-
-
-class IssuerMismatchError(StatusListError):
-    """The status list credential was issued by someone other than the expected issuer."""
-
-
-class PurposeMismatchError(StatusListError):
-    """The status list serves another purpose (revocation vs suspension) than the one asked."""
-
-
-class StatusUnknownError(StatusListError):
-    """The status list is stale or outside its validity window: the status is unknown."""
-
-
-class OversizedStatusListError(StatusListError):
-    """The compressed list expands beyond the verifier's cap (possible zip bomb)."""
-
-
-class MalformedStatusListError(StatusListError):
-    """The status list credential or its encoded list is not well formed."""
-
-
-class StatusListSignatureError(StatusListError):
-    """The signed status list was refused: header, algorithm, unknown or foreign kid, retired
-    key or bad signature (the label_cert error that said why is the ``__cause__``)."""
 
 
 def _check_index(index: int, length: int) -> None:
@@ -267,7 +242,8 @@ def check_status(
         raise MalformedStatusListError("payload is not a BitstringStatusListCredential")
     issuer = _issuer_id(credential_payload)
     if issuer != issuer_expected:
-        raise IssuerMismatchError(f"status list issued by {issuer!r}, expected {issuer_expected!r}")
+        raise StatusListIssuerError(f"status list issued by {issuer!r}, expected "
+                                    f"{issuer_expected!r}")
     if subject.get("statusPurpose") != purpose:
         raise PurposeMismatchError(
             f"status list purpose is {shown(subject.get('statusPurpose'))}, expected {purpose!r}"
@@ -340,7 +316,7 @@ def verify_status_list(
         raise MalformedStatusListError("the signed payload is not a BitstringStatusListCredential")
     issuer = _issuer_id(payload)
     if issuer != issuer_expected or payload.get("iss") != issuer_expected:
-        raise IssuerMismatchError(
+        raise StatusListIssuerError(
             f"status list issued by {issuer!r} (iss {shown(payload.get('iss'))}), "
             f"expected {issuer_expected!r}"
         )

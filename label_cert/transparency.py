@@ -14,41 +14,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from label_cert.errors import (
+    CheckpointError,
+    CheckpointSignatureError,
+    ConsistencyProofError,
+    InclusionProofError,
+    LeafNotFoundError,
+    SplitViewError,
+    TransparencyError,
+    TreeSizeError,
+)
+
 HASH_SIZE: Final = 32
 MAX_UINT64: Final = 2**64 - 1  # tree sizes and timestamps are uint64 (RFC 9162)
 EMPTY_ROOT: Final = hashlib.sha256(b"").digest()
-
-
-class TransparencyError(Exception):
-    """Base class for transparency log errors."""
-
-
-class LeafNotFoundError(TransparencyError):
-    """The leaf (label event) is not in the log."""
-
-
-class TreeSizeError(TransparencyError):
-    """A tree size or leaf index is outside what the log holds."""
-
-
-class InclusionProofError(TransparencyError):
-    """An inclusion proof does not lead from the leaf to the given root."""
-
-
-class ConsistencyProofError(TransparencyError):
-    """A consistency proof does not show the old tree is a prefix of the new one."""
-
-
-class CheckpointError(TransparencyError):
-    """A checkpoint body is malformed."""
-
-
-class CheckpointSignatureError(TransparencyError):
-    """A checkpoint's signature does not verify under the log's key."""
-
-
-class SplitViewError(TransparencyError):
-    """Two validly signed checkpoints of one size disagree: the log showed two histories."""
 
 
 def leaf_hash(leaf: bytes) -> bytes:

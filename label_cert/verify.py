@@ -192,10 +192,10 @@ def _check_entry(
     try:
         signed = sl.verify_status_list(cached["token"], keys, issuer)
         if signed.payload.get("id") != url:  # another list of the issuer, swapped in
-            raise sl.MalformedStatusListError(
+            raise err.MalformedStatusListError(
                 f"the list's id is {err.shown(signed.payload.get('id'))}"
             )
-    except sl.StatusListError as exc:
+    except err.StatusListError as exc:
         refused = f"{url}: {exc}"
         return _ListResult(
             Check(name, Outcome.UNKNOWN, "status unknown: the status list was refused"),
@@ -206,7 +206,7 @@ def _check_entry(
         fetched_at = min(_parse_time(cached.get("fetched_at")), signed.signed_at)
         bit = sl.check_status(signed.payload, issuer, index, now, fetched_at,
                               purpose=cast(sl.Purpose, purpose))  # one of sl.PURPOSES
-    except (sl.StatusListError, _BundleError, ValueError, TypeError, OverflowError) as exc:
+    except (err.StatusListError, _BundleError, ValueError, TypeError, OverflowError) as exc:
         return _ListResult(Check(name, Outcome.UNKNOWN, f"status unknown: {exc}"), None, signed)
     if bit:
         word = "revoked" if purpose == "revocation" else "suspended"
@@ -312,7 +312,7 @@ def _signed_checkpoint(
             raw["origin"], int(raw["size"]), bytes.fromhex(raw["root"]),
             int(raw["timestamp_ms"]),
         )
-    except (KeyError, TypeError, ValueError, OverflowError, tl.CheckpointError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, err.CheckpointError) as exc:
         raise _BundleError(f"the bundle's checkpoint is malformed: {exc}") from exc
     return tl.SignedCheckpoint(cp, _b64url_bytes(raw.get("signature"))), _log_key(
         raw.get("public_key")
@@ -349,7 +349,7 @@ def _check_proof(
 
     try:
         cp = tl.verify_checkpoint(signed, verify)
-    except tl.CheckpointSignatureError as exc:
+    except err.CheckpointSignatureError as exc:
         return Check(name, Outcome.FAILED, f"checkpoint signature: {exc}")
     proofs = bundle.get("inclusion_proofs")
     proof = proofs.get(jti) if isinstance(proofs, Mapping) and isinstance(jti, str) else None
@@ -371,7 +371,7 @@ def _check_proof(
                      f"the proof is for tree size {size}, the checkpoint for {cp.size}")
     try:
         tl.verify_inclusion(tl.leaf_hash(token.encode("ascii")), index, size, path, cp.root_hash)
-    except tl.InclusionProofError as exc:
+    except err.InclusionProofError as exc:
         return Check(name, Outcome.FAILED, str(exc))
     return Check(name, Outcome.PASSED,
                  f"leaf {index} of {cp.origin} at signed checkpoint size {cp.size}")

@@ -13,6 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from label_cert.errors import (
+    IllegalTransition,
+    NotAllowed,
+    ReproductionMismatch,
+    SecondApproverRequired,
+)
+
 
 class State(StrEnum):
     DRAFT = "draft"
@@ -40,26 +47,6 @@ class Action(StrEnum):
     REINSTATE = "reinstate"
     REVOKE = "revoke"
     EXPIRE = "expire"
-
-
-class WorkflowError(Exception):
-    """Base class: the action is refused; the message says why in the user's terms."""
-
-
-class IllegalTransition(WorkflowError):  # noqa: N818  (reads as the refusal it is)
-    """The action does not apply to the submission's current state."""
-
-
-class NotAllowed(WorkflowError):  # noqa: N818
-    """The actor's organisation or role may not take this action on this submission."""
-
-
-class SecondApproverRequired(WorkflowError):  # noqa: N818
-    """Issuing needs a signer and a different second approver of the same body."""
-
-
-class ReproductionMismatch(WorkflowError):  # noqa: N818
-    """Verification needs the certifier's reproduction to give the submitted result hash."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from label_cert import qr
+from label_cert.errors import LabelImageError
 from label_cert.vc_jwt import read_token
 from portal.extensions import limiter
 from portal.services import bundles, status_lists, transparency_log, verification
@@ -75,7 +76,7 @@ def qr_code(gtin: str, serial: str) -> Response:
     """The QR code of a label's verification URI."""
     try:
         svg = qr.qr_svg(_uri(gtin, serial))
-    except qr.LabelImageError:
+    except LabelImageError:
         abort(404)
     return Response(svg, mimetype="image/svg+xml")
 

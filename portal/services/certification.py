@@ -13,7 +13,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from label_cert import workflow
+from label_cert import errors, workflow
 from label_cert.workflow import Action
 from lca_engine import product_model_from_document
 from lca_engine.accounting_rules import ResultFacts
@@ -54,9 +54,9 @@ def may(row: CertificationSubmission, user: User, action: workflow.Action) -> bo
     matching reproduction or a second approver counts: taking it says what is missing."""
     try:
         workflow.transition(facts(row), action, _actor(user))
-    except (workflow.IllegalTransition, workflow.NotAllowed):
+    except (errors.IllegalTransition, errors.NotAllowed):
         return False
-    except workflow.WorkflowError:
+    except errors.WorkflowError:
         return True
     return True
 
@@ -151,9 +151,9 @@ def act(session: Session, *, actor: User, submission_id: int, action: workflow.A
     try:
         target = workflow.transition(facts(row), action, _actor(actor),
                                      _actor(approver) if approver else None)
-    except workflow.NotAllowed as exc:
+    except errors.NotAllowed as exc:
         raise Forbidden(str(exc)) from None
-    except workflow.WorkflowError as exc:
+    except errors.WorkflowError as exc:
         raise Conflict(str(exc)) from None
     row.state = target.value
     row.updated_at = datetime.now(UTC)

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from label_cert.grading import GradingError, ThresholdTable
+from label_cert.errors import GradingError
+from label_cert.grading import ThresholdTable
 from lca_engine.units import PACT_DECLARED_UNITS
 from portal.db.models import GradeThreshold, OrganisationKind, User
 from portal.services import audit

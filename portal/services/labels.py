@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from label_cert import grading, qr, transparency, workflow
+from label_cert.errors import LabelImageError
 from label_cert.label import LabelCredential, ProductIdentity, StatusEntry, issue_label
 from label_cert.status_list import StatusList
 from label_cert.workflow import Action
@@ -162,7 +163,7 @@ def find_label(session: Session, gtin: str, serial: str) -> CarbonLabel | None:
     """The label with this GTIN (any length, zero-padded to 14 when stored) and serial."""
     try:
         code = qr.gtin14(gtin)
-    except qr.LabelImageError:
+    except LabelImageError:
         return None
     return session.scalar(select(CarbonLabel).where(CarbonLabel.gtin == code,
                                                     CarbonLabel.serial == serial))

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import Flask
 from flask.testing import FlaskClient
 
+from label_cert import errors
 from label_cert import transparency as tl
 from label_cert.keys import SoftwareSigner
 from label_cert.label import LabelCredential, ProductIdentity, issue_label
@@ -301,9 +302,9 @@ def test_consistency_proofs_and_leaves_over_http(label_app: Flask, issued: dict[
     proof = [bytes.fromhex(h) for h in served["proof"]]
     tl.verify_consistency(1, 3, first.root_hash, latest.root_hash, proof)
     forged = [bytes([proof[0][0] ^ 1]) + proof[0][1:], *proof[1:]]
-    with pytest.raises(tl.ConsistencyProofError):
+    with pytest.raises(errors.ConsistencyProofError):
         tl.verify_consistency(1, 3, first.root_hash, latest.root_hash, forged)
-    with pytest.raises(tl.ConsistencyProofError):  # a proof does not fit another old root
+    with pytest.raises(errors.ConsistencyProofError):  # a proof does not fit another old root
         tl.verify_consistency(
             1, 3, tl.leaf_hash(b"a label issued in secret"), latest.root_hash, proof
         )

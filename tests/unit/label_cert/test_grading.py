@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from label_cert.grading import UNRATED, GradingError, ThresholdTable, grade
+from label_cert.errors import GradingError
+from label_cert.grading import UNRATED, ThresholdTable, grade
 
 TABLE = ThresholdTable("41231", "kilogram", (("A", "1.5"), ("B", "2.0"), ("C", "2.5")))
 

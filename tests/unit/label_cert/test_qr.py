@@ -7,15 +7,8 @@ import io
 import pytest
 from PIL import Image, ImageChops
 
-from label_cert.qr import (
-    LabelImageError,
-    cjk_font,
-    digital_link,
-    gtin14,
-    label_png,
-    qr_png,
-    qr_svg,
-)
+from label_cert.errors import LabelImageError
+from label_cert.qr import cjk_font, digital_link, gtin14, label_png, qr_png, qr_svg
 
 
 class TestDigitalLink:

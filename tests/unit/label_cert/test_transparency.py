@@ -9,17 +9,19 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from label_cert.transparency import (
-    EMPTY_ROOT,
-    Checkpoint,
+from label_cert.errors import (
     CheckpointError,
     CheckpointSignatureError,
     ConsistencyProofError,
     InclusionProofError,
     LeafNotFoundError,
-    MerkleLog,
     SplitViewError,
     TreeSizeError,
+)
+from label_cert.transparency import (
+    EMPTY_ROOT,
+    Checkpoint,
+    MerkleLog,
     checkpoint,
     detect_split_view,
     sign_checkpoint,

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from label_cert.workflow import (
-    RULES,
-    Action,
-    Actor,
+from label_cert.errors import (
     IllegalTransition,
     NotAllowed,
     ReproductionMismatch,
     SecondApproverRequired,
-    State,
-    Submission,
-    allowed_actions,
-    transition,
 )
+from label_cert.workflow import RULES, Action, Actor, State, Submission, allowed_actions, transition
 
 ENTERPRISE = Actor(1, 10, "enterprise", "member")
 OTHER_ENTERPRISE = Actor(2, 11, "enterprise", "admin")
