@@ -3,20 +3,19 @@ memory per process, and as an artifact in a store when one is given."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lca_engine import Method, build_matrices, compute_intensity_table
 from lca_engine.intensity import IntensityTable, table_key
+from lca_engine.lru import LruCache
 from lca_engine.matrices import MatrixSystem
 
 if TYPE_CHECKING:
     from background_db.release import BackgroundRelease, Progress
     from background_db.store import BackgroundStore
 
-_CACHE: OrderedDict[tuple[str, str, str | None], CompiledRelease] = OrderedDict()
-_CAPACITY = 4
+_CACHE: LruCache[tuple[str, str, str | None], CompiledRelease] = LruCache(4)
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,9 +34,8 @@ def compile_release(release: BackgroundRelease, method: Method | None = None, *,
     method = method or Method()
     say = progress or (lambda _message: None)
     key = (release.content_hash, method.gwp_set, solver)
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        compiled = _CACHE[key]
+    compiled = _CACHE.get(key)
+    if compiled is not None:
         if store is not None:
             store.save_table(compiled.table)  # a no-op when the artifact exists
         return compiled
@@ -51,8 +49,4 @@ def compile_release(release: BackgroundRelease, method: Method | None = None, *,
             store.save_table(table)
     else:
         say("intensity table loaded from the artifact store")
-    compiled = CompiledRelease(release.content_hash, system, table)
-    _CACHE[key] = compiled
-    while len(_CACHE) > _CAPACITY:
-        _CACHE.popitem(last=False)
-    return compiled
+    return _CACHE.put(key, CompiledRelease(release.content_hash, system, table))

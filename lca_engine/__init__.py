@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from lca_engine.characterization import Category, GasGroup, Method
 from lca_engine.documents import background_from_document, product_model_from_document
 from lca_engine.foreground import compute_footprint
-from lca_engine.intensity import IntensityCache, IntensityTable, compute_intensity_table
+from lca_engine.intensity import IntensityTable, compute_intensity_table
 from lca_engine.matrices import MatrixSystem, build_matrices
 from lca_engine.result import RESULT_CATEGORIES, FootprintResult
 from lca_engine.solve import Factorization, available_solvers
@@ -31,7 +31,6 @@ __all__ = [
     "FootprintResult",
     "FullLCA",
     "GasGroup",
-    "IntensityCache",
     "IntensityTable",
     "MatrixSystem",
     "Method",

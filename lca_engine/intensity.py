@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,38 +171,3 @@ def compute_intensity_table(system: MatrixSystem, method: Method | None = None, 
         factorization_seconds=factorization.seconds,
         solve_seconds=solve_seconds,
     )
-
-
-class IntensityCache:
-    """In-process LRU cache of intensity tables keyed by `table_key`.
-
-    The engine does no file IO; the background database stores tables as artifacts and can
-    `put` them back here.
-    """
-
-    def __init__(self, capacity: int = 8) -> None:
-        self.capacity = capacity
-        self._tables: OrderedDict[str, IntensityTable] = OrderedDict()
-
-    def get(self, system: MatrixSystem, method: Method | None = None) -> IntensityTable:
-        method = method or Method()
-        key = table_key(system.content_hash, method)
-        table = self._tables.get(key)
-        if table is None:
-            table = compute_intensity_table(system, method)
-            self.put(table)
-        else:
-            self._tables.move_to_end(key)
-        return table
-
-    def put(self, table: IntensityTable) -> None:
-        self._tables[table.key] = table
-        self._tables.move_to_end(table.key)
-        while len(self._tables) > self.capacity:
-            self._tables.popitem(last=False)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._tables
-
-    def __len__(self) -> int:
-        return len(self._tables)

@@ -4,7 +4,6 @@ change), and searches over their activities and flows."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -20,11 +19,11 @@ from background_db.release import BackgroundRelease
 from background_db.store import BackgroundStore
 from lca_engine import Method
 from lca_engine.characterization import DEFAULT_GWP_SET
+from lca_engine.lru import LruCache
 from portal.db.models import ReleaseRecord, ReleaseStatus
 from portal.services.errors import Conflict, NotFound
 
-_LOADED: OrderedDict[tuple[str, str], BackgroundRelease] = OrderedDict()
-_CAPACITY = 4
+_LOADED: LruCache[tuple[str, str], BackgroundRelease] = LruCache(4)
 SEARCH_LIMIT = 100
 
 
@@ -87,14 +86,10 @@ def load_release(record: ReleaseRecord) -> BackgroundRelease:
     release = _LOADED.get(key)
     if release is None:
         try:
-            release = store.get_release(label_of(record))
+            release = _LOADED.put(key, store.get_release(label_of(record)))
         except BackgroundError as exc:
             raise Conflict(f"background release {label_of(record)} cannot be read: "
                            f"{exc}") from None
-        _LOADED[key] = release
-        while len(_LOADED) > _CAPACITY:
-            _LOADED.popitem(last=False)
-    _LOADED.move_to_end(key)
     if release.content_hash != record.content_hash:
         raise Conflict(f"background release {label_of(record)} in the store does not match "
                        f"its published content hash")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from lca_engine import (
     Category,
     FullLCA,
-    IntensityCache,
     Method,
     available_solvers,
     compute_intensity_table,
 )
+from lca_engine.intensity import table_key
+from lca_engine.lru import LruCache
+from lca_engine.matrices import MatrixSystem
 from lca_engine.model import BackgroundSystem
 
 from .builders import FLOWS, activity, bg, compiled, em, inp, loop_background
@@ -103,15 +107,33 @@ class TestDeterminism:
                 != compute_intensity_table(system, Method("AR6")).key)
 
 
+class TableCache:
+    """Intensity tables kept in the package's one LRU helper, keyed by content."""
+
+    def __init__(self, capacity: int = 8) -> None:
+        self.tables: LruCache[str, object] = LruCache(capacity)
+
+    def get(self, system: MatrixSystem, method: Method | None = None) -> Any:
+        method = method or Method()
+        return self.tables.get_or_make(table_key(system.content_hash, method),
+                                       lambda: compute_intensity_table(system, method))
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.tables
+
+    def __len__(self) -> int:
+        return len(self.tables)
+
+
 class TestCache:
     def test_serves_the_same_table_for_an_equal_system(self) -> None:
-        cache = IntensityCache()
+        cache = TableCache()
         first = cache.get(compiled())
         assert cache.get(compiled()) is first
         assert len(cache) == 1
 
     def test_computes_anew_when_a_number_changes(self) -> None:
-        cache = IntensityCache()
+        cache = TableCache()
         first = cache.get(compiled())
         changed = loop_background()
         elec = activity("elec", "kWh", (inp("coal", 0.41, "kg", bg("coal")),), (em("co2", 0.8),))
@@ -122,7 +144,7 @@ class TestCache:
             "elec")[Category.PCF_EXCLUDING_BIOGENIC_UPTAKE]
 
     def test_evicts_the_least_recently_used_table(self) -> None:
-        cache = IntensityCache(capacity=1)
+        cache = TableCache(capacity=1)
         system = compiled()
         cache.get(system, Method("AR6"))
         ar5 = cache.get(system, Method("AR5"))
@@ -193,3 +215,15 @@ class TestTrivialBackgrounds:
         system = BackgroundSystem(FLOWS, (activity("idle", "kg", amount=0.0),))
         with pytest.raises(EngineError, match="idle"):
             compute_intensity_table(build_matrices(system), Method("AR6"), solver=solver)
+
+
+class TestLruCache:
+    def test_a_stored_value_wins_over_a_later_one_made_for_the_same_key(self) -> None:
+        cache: LruCache[str, int] = LruCache(2)
+        assert cache.put("a", 1) == 1
+        assert cache.put("a", 2) == 1
+        assert cache.get_or_make("b", lambda: 3) == 3
+        cache.get("a")
+        cache.put("c", 4)  # "b" is the least recently used
+        assert "b" not in cache
+        assert cache.get("a") == 1
